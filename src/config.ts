@@ -1,0 +1,150 @@
+// Reads the environment once and validates it into a typed configuration; nothing else reads process.env.
+import { randomBytes, createHash } from 'node:crypto'
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+export interface MasterKey {
+  id: string
+  key: Buffer
+}
+
+export interface Config {
+  port: number
+  host: string
+  publicUrl: string
+  redisUrl?: string
+  redisClusterNodes?: Array<{ host: string, port: number }>
+  redisPrefix: string
+  /** The current master key seals new records; previous ones still open old records. */
+  masterKey: MasterKey
+  previousMasterKeys: MasterKey[]
+  adminToken: string
+  logLevel: LogLevel
+  cacheMaxTenants: number
+  cacheTtlMs: number
+  staleMaxMs: number
+  /** Upper bound of the JWKS Cache-Control max-age, seconds. */
+  jwksMaxAge: number
+  /** How often an instance looks for due periodic rotations. */
+  rotationTickMs: number
+  /** Most distinct tenant values in metric labels; the rest count as "other". */
+  metricsTenantLabelMax: number
+  /** Time a Redis command may take before it fails. */
+  redisCommandTimeoutMs: number
+  /** Embedded dev mode: in-process store, generated secrets. */
+  embedded: boolean
+  /** Set when the admin token was generated for this process and must be shown once. */
+  generatedAdminToken: boolean
+}
+
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor (variable: string, reason: string) {
+    super(`invalid configuration: ${variable} ${reason}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+function integer (env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, 'must be a whole number')
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`)
+  return value
+}
+
+export function masterKeyFrom (name: string, raw: string): MasterKey {
+  const trimmed = raw.trim()
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) throw new ConfigError(name, 'must be 32 bytes encoded in base64')
+  const key = Buffer.from(trimmed, 'base64')
+  if (key.length !== 32) throw new ConfigError(name, 'must be 32 bytes encoded in base64')
+  return { id: createHash('sha256').update(key).digest('hex').slice(0, 12), key }
+}
+
+function clusterNodes (raw: string): Array<{ host: string, port: number }> {
+  const nodes = raw.split(',').map(s => s.trim()).filter(Boolean).map(entry => {
+    const match = /^(.+):(\d{1,5})$/.exec(entry)
+    if (match === null) throw new ConfigError('REDIS_CLUSTER_NODES', 'must be a comma-separated list of host:port')
+    return { host: match[1], port: Number(match[2]) }
+  })
+  if (nodes.length === 0) throw new ConfigError('REDIS_CLUSTER_NODES', 'must name at least one host:port')
+  return nodes
+}
+
+function url (name: string, raw: string, protocols: string[]): string {
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(name, 'must be a URL')
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}`)
+  return raw
+}
+
+/** Validates `env` (process.env by default) into a Config, or throws ConfigError naming the variable. */
+export function loadConfig (env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535)
+  const host = env.HOST !== undefined && env.HOST !== '' ? env.HOST : '0.0.0.0'
+  const redisUrl = env.REDIS_URL !== undefined && env.REDIS_URL !== '' ? url('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:']) : undefined
+  const redisClusterNodes = env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_CLUSTER_NODES !== '' ? clusterNodes(env.REDIS_CLUSTER_NODES) : undefined
+  const embedded = redisUrl === undefined && redisClusterNodes === undefined
+
+  let masterKey: MasterKey
+  if (env.MASTER_KEY !== undefined && env.MASTER_KEY !== '') {
+    masterKey = masterKeyFrom('MASTER_KEY', env.MASTER_KEY)
+  } else if (embedded) {
+    masterKey = masterKeyFrom('MASTER_KEY', randomBytes(32).toString('base64'))
+  } else {
+    throw new ConfigError('MASTER_KEY', 'is required when REDIS_URL or REDIS_CLUSTER_NODES is set')
+  }
+  const previousMasterKeys = (env.MASTER_KEY_PREVIOUS ?? '').split(',').map(s => s.trim()).filter(Boolean)
+    .map(raw => masterKeyFrom('MASTER_KEY_PREVIOUS', raw))
+
+  let adminToken = env.ADMIN_TOKEN ?? ''
+  let generatedAdminToken = false
+  if (adminToken === '') {
+    if (!embedded) throw new ConfigError('ADMIN_TOKEN', 'is required when REDIS_URL or REDIS_CLUSTER_NODES is set')
+    adminToken = randomBytes(24).toString('base64url')
+    generatedAdminToken = true
+  } else if (adminToken.length < 16) {
+    throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters')
+  }
+
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
+
+  const publicUrl = (env.PUBLIC_URL !== undefined && env.PUBLIC_URL !== ''
+    ? url('PUBLIC_URL', env.PUBLIC_URL, ['http:', 'https:'])
+    : `http://localhost:${port}`).replace(/\/+$/, '')
+
+  const prefix = env.REDIS_PREFIX ?? 'tm:'
+  if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(prefix) || prefix.includes('{')) throw new ConfigError('REDIS_PREFIX', 'must be up to 64 characters of letters, digits, ":", "_", "." or "-"')
+
+  return {
+    port,
+    host,
+    publicUrl,
+    redisUrl,
+    redisClusterNodes,
+    redisPrefix: prefix,
+    masterKey,
+    previousMasterKeys,
+    adminToken,
+    logLevel,
+    cacheMaxTenants: integer(env, 'CACHE_MAX_TENANTS', 10000, 1, 10_000_000),
+    cacheTtlMs: integer(env, 'CACHE_TTL_MS', 30_000, 0, 86_400_000),
+    staleMaxMs: integer(env, 'STALE_MAX_MS', 600_000, 0, 86_400_000),
+    jwksMaxAge: integer(env, 'JWKS_MAX_AGE', 300, 0, 300),
+    rotationTickMs: integer(env, 'ROTATION_TICK_MS', 1000, 50, 3_600_000),
+    metricsTenantLabelMax: integer(env, 'METRICS_TENANT_LABEL_MAX', 100, 0, 100_000),
+    redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60_000),
+    embedded,
+    generatedAdminToken
+  }
+}

@@ -1,0 +1,74 @@
+// The store interface: the one contract that MemoryStore and RedisStore both fulfil.
+import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
+
+/** Called with a tenant id and its new version; tenant '*' means "anything may have changed" (e.g. after a reconnect). */
+export type ChangeListener = (tenantId: string, version: number) => void
+
+export interface ListTenantsOptions {
+  cursor?: string
+  limit: number
+}
+
+export interface ListAuditOptions {
+  tenant?: string
+  limit: number
+}
+
+export interface AppendKeyOptions {
+  /**
+   * Create-if-absent for scheduled work: when set, the key is appended only if this marker
+   * does not exist yet for the tenant, and the marker is created in the same atomic step.
+   * The marker expires after `onceTtlMs`.
+   */
+  once?: string
+  onceTtlMs?: number
+}
+
+/**
+ * Every write is one atomic step: it changes its records, bumps the tenant's version,
+ * appends its audit entry and publishes the change, or does none of it.
+ * Failures to reach the backing store surface as TokenmintError('STORE_UNAVAILABLE').
+ * Domain failures surface as TokenmintError with codes TENANT_EXISTS, TENANT_NOT_FOUND,
+ * KID_EXISTS, KEY_NOT_FOUND, API_KEY_NOT_FOUND and CONFLICT.
+ */
+export interface Store {
+  readonly kind: 'memory' | 'redis'
+
+  /** Resolves when the store answers; rejects with STORE_UNAVAILABLE otherwise. */
+  ping (): Promise<void>
+
+  /** Creates the tenant with an optional first key. TENANT_EXISTS if the id is taken. */
+  createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number>
+  /** Tenant, keyring and API keys read in one step, or undefined. */
+  getSnapshot (tenantId: string): Promise<TenantSnapshot | undefined>
+  /** Tenants ordered by id; the cursor is opaque. */
+  listTenants (options: ListTenantsOptions): Promise<Page<Tenant>>
+  /** Replaces the tenant record if its version is still `expectedVersion` (CONFLICT otherwise). Returns the new version. */
+  updateTenant (tenant: Tenant, expectedVersion: number, audit: AuditEntry): Promise<number>
+  /** Removes the tenant, its keyring and its API keys (its audit log stays). */
+  deleteTenant (tenantId: string, audit: AuditEntry): Promise<void>
+
+  /** Appends a key version. Returns false when `options.once` was already claimed (nothing written). */
+  appendKey (tenantId: string, key: KeyVersion, audit: AuditEntry, options?: AppendKeyOptions): Promise<boolean>
+  /** Sets revokedAt on a key unless it is already set; returns the effective revokedAt. */
+  revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry): Promise<number>
+
+  putApiKey (record: ApiKeyRecord, audit: AuditEntry): Promise<void>
+  getApiKey (tenantId: string, id: string): Promise<ApiKeyRecord | undefined>
+  deleteApiKey (tenantId: string, id: string, audit: AuditEntry): Promise<void>
+
+  /** Appends an audit entry on its own (for actions that change nothing else). */
+  appendAudit (entry: AuditEntry): Promise<void>
+  /** Newest first; across all tenants when `tenant` is unset. */
+  listAudit (options: ListAuditOptions): Promise<AuditEntry[]>
+
+  /** Sets (or, with null, clears) when a tenant's periodic rotation is next due, epoch ms. */
+  setRotationDue (tenantId: string, dueAt: number | null): Promise<void>
+  /** Tenant ids whose rotation is due at `now`, at most `limit`. */
+  listDueRotations (now: number, limit: number): Promise<string[]>
+
+  /** Subscribes to changes made by any instance (this one included). Returns an unsubscribe function. */
+  onChange (listener: ChangeListener): () => void
+
+  close (): Promise<void>
+}

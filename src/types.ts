@@ -1,0 +1,108 @@
+// Domain types shared by the core, the stores and the HTTP layer.
+
+export const ALGS = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const
+export type Alg = typeof ALGS[number]
+
+export const PROFILE_NAMES = ['smooch', 'khoros', 'tiledesk', 'sceyt', 'chat-widget', 'custom'] as const
+export type ProfileName = typeof PROFILE_NAMES[number]
+
+export type JsonObject = Record<string, unknown>
+
+/** Token lifetime rules of a tenant, in seconds. */
+export interface TokenPolicy {
+  defaultTtl: number
+  minTtl: number
+  maxTtl: number
+  clockSkew: number
+}
+
+export interface RateLimitPolicy {
+  max: number
+  /** What @fastify/rate-limit takes: milliseconds or a string such as "1 minute". */
+  timeWindow: number | string
+}
+
+export interface RotationPolicy {
+  /** Seconds between two generated versions. */
+  every: number
+  /** Seconds a new version is published before it becomes active. */
+  prepublish: number
+  /** Epoch ms the period count starts from (when the policy was set). */
+  anchor: number
+}
+
+export interface Tenant {
+  id: string
+  name: string
+  profile: ProfileName
+  profileOptions: JsonObject
+  alg: Alg
+  tokenPolicy: TokenPolicy
+  rateLimit: RateLimitPolicy
+  claimsSchema?: JsonObject
+  staticClaims?: JsonObject
+  rotation?: RotationPolicy
+  /** Epoch ms. */
+  createdAt: number
+  updatedAt: number
+}
+
+/** Encrypted material as stored: AES-256-GCM under a data key wrapped by the master key. */
+export interface SealedBlob {
+  /** Master key id that wrapped the data key. */
+  mk: string
+  /** Wrapped data key: iv | ciphertext | tag, base64url. */
+  dk: string
+  /** iv | ciphertext | tag of the material, base64url. */
+  ct: string
+}
+
+/** One version in a tenant's keyring. Times are epoch ms; state is derived, never stored. */
+export interface KeyVersion {
+  kid: string
+  alg: Alg
+  source: 'generated' | 'imported'
+  createdAt: number
+  publishAt: number
+  activateAt: number
+  revokedAt?: number
+  /** Public JWK for asymmetric keys (public members plus kty, kid, alg, use). */
+  publicJwk?: JsonObject
+  /** Secret or private key (PKCS#8 PEM), sealed. */
+  sealed: SealedBlob
+}
+
+export interface ApiKeyRecord {
+  id: string
+  tenant: string
+  name: string
+  /** SHA-256 of the secret part, hex. */
+  hash: string
+  createdAt: number
+}
+
+export interface AuditEntry {
+  /** Epoch ms. */
+  at: number
+  actor: string
+  action: string
+  tenant: string
+  kid?: string
+  ip: string
+}
+
+export interface Page<T> {
+  items: T[]
+  nextCursor: string | null
+}
+
+/** Everything one tenant needs to issue and publish, read in one step. */
+export interface TenantSnapshot {
+  tenant: Tenant
+  keys: KeyVersion[]
+  apiKeys: ApiKeyRecord[]
+  /** Bumped by every write to the tenant, its keyring or its API keys. */
+  version: number
+}
+
+export type Clock = () => number
