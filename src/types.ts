@@ -79,6 +79,8 @@ export interface ApiKeyRecord {
   /** SHA-256 of the secret part, hex. */
   hash: string
   createdAt: number
+  /** Set when the key was deleted: kept as a tombstone so it is refused with 403, not mistaken for a forgery. */
+  deletedAt?: number
 }
 
 export interface AuditEntry {

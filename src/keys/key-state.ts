@@ -75,7 +75,8 @@ export function deriveKeyring<K extends KeyTiming> (keys: readonly K[], at: numb
     }
     if (key.activateAt > at) {
       future.push(key.activateAt)
-      if (key.publishAt > at) future.push(key.publishAt)
+      // Publication changes nothing for a symmetric key, which is never published.
+      if (asymmetric && key.publishAt > at) future.push(key.publishAt)
       return { key, state: 'pending', published: asymmetric && key.publishAt <= at }
     }
     if (key === activeKey) return { key, state: 'active', published: asymmetric }

@@ -1,0 +1,140 @@
+// What the bench measures: baseline servers, load targets (tokenmint and baselines), cases grouping them, and the targets they must meet.
+import type { LoadRequest } from './load.js'
+import { ISSUE_BODY, issueHeaders, type BenchAlg, type BenchTenant } from './tokenmint.js'
+
+export type BaselineId = 'hello' | 'ceiling-hs256' | 'express-hs256' | 'express-rs256' | 'async-rs256' | 'async-es256' | 'async-eddsa'
+export type ServerId = 'tokenmint' | BaselineId
+
+export const BASELINES: Record<BaselineId, { label: string, script: string, args: string[] }> = {
+  hello: { label: 'fastify hello GET', script: 'bench/baselines/hello.ts', args: [] },
+  'ceiling-hs256': { label: 'fastify + fast-jwt HS256 (ceiling)', script: 'bench/baselines/fastify-fast-jwt.ts', args: [] },
+  'express-hs256': { label: 'express + jsonwebtoken HS256 (status quo)', script: 'bench/baselines/express-jsonwebtoken.ts', args: ['HS256'] },
+  'express-rs256': { label: 'express + jsonwebtoken RS256, PEM string', script: 'bench/baselines/express-jsonwebtoken.ts', args: ['RS256'] },
+  'async-rs256': { label: 'fastify + async crypto.sign RS256-2048', script: 'bench/baselines/fastify-async-sign.ts', args: ['RS256'] },
+  'async-es256': { label: 'fastify + async crypto.sign ES256', script: 'bench/baselines/fastify-async-sign.ts', args: ['ES256'] },
+  'async-eddsa': { label: 'fastify + async crypto.sign EdDSA', script: 'bench/baselines/fastify-async-sign.ts', args: ['EdDSA'] }
+}
+
+/** Tenants the tokenmint targets use, created during set-up. */
+export interface TargetContext {
+  single: Partial<Record<BenchAlg, BenchTenant>>
+  many: BenchTenant[]
+}
+
+export interface TargetDef {
+  id: string
+  label: string
+  server: ServerId
+  /** Tenant algorithms (single tenants) the target needs. */
+  needs: BenchAlg[]
+  /** Needs the many-tenants set. */
+  needsMany?: boolean
+  request: (ctx: TargetContext) => LoadRequest
+}
+
+const BASELINE_AUTH = 'Bearer tm_bench_baseline_0000000000000000000000000000000000000000000'
+const baselineIssue = (): LoadRequest => ({
+  method: 'POST', path: '/tokens', headers: { authorization: BASELINE_AUTH, 'content-type': 'application/json' }, body: ISSUE_BODY
+})
+
+function tenantOf (ctx: TargetContext, alg: BenchAlg): BenchTenant {
+  const tenant = ctx.single[alg]
+  if (tenant === undefined) throw new Error(`no ${alg} tenant was set up`)
+  return tenant
+}
+
+const tokenmintIssue = (alg: BenchAlg) => (ctx: TargetContext): LoadRequest => {
+  const tenant = tenantOf(ctx, alg)
+  return { method: 'POST', path: `/v1/tenants/${tenant.id}/tokens`, headers: issueHeaders(tenant.apiKey), body: ISSUE_BODY }
+}
+
+function randomTenantRequest (ctx: TargetContext): LoadRequest {
+  const choices = ctx.many.map(t => ({ path: `/v1/tenants/${t.id}/tokens`, headers: issueHeaders(t.apiKey) }))
+  if (choices.length === 0) throw new Error('no tenants were set up for the many-tenants case')
+  return {
+    method: 'POST',
+    path: choices[0].path,
+    headers: choices[0].headers,
+    body: ISSUE_BODY,
+    pick: () => choices[Math.floor(Math.random() * choices.length)]
+  }
+}
+
+export const TARGETS: Record<string, TargetDef> = Object.fromEntries(([
+  { id: 'tm-hs256', label: 'tokenmint HS256 (smooch)', server: 'tokenmint', needs: ['HS256'], request: tokenmintIssue('HS256') },
+  { id: 'ceiling-hs256', label: BASELINES['ceiling-hs256'].label, server: 'ceiling-hs256', needs: [], request: baselineIssue },
+  { id: 'express-hs256', label: BASELINES['express-hs256'].label, server: 'express-hs256', needs: [], request: baselineIssue },
+  { id: 'tm-many', label: 'tokenmint HS256, random tenant of many', server: 'tokenmint', needs: [], needsMany: true, request: randomTenantRequest },
+  { id: 'tm-rs256', label: 'tokenmint RS256 (custom)', server: 'tokenmint', needs: ['RS256'], request: tokenmintIssue('RS256') },
+  { id: 'async-rs256', label: BASELINES['async-rs256'].label, server: 'async-rs256', needs: [], request: baselineIssue },
+  { id: 'express-rs256', label: BASELINES['express-rs256'].label, server: 'express-rs256', needs: [], request: baselineIssue },
+  { id: 'tm-es256', label: 'tokenmint ES256 (custom)', server: 'tokenmint', needs: ['ES256'], request: tokenmintIssue('ES256') },
+  { id: 'async-es256', label: BASELINES['async-es256'].label, server: 'async-es256', needs: [], request: baselineIssue },
+  { id: 'tm-eddsa', label: 'tokenmint EdDSA (custom)', server: 'tokenmint', needs: ['EdDSA'], request: tokenmintIssue('EdDSA') },
+  { id: 'async-eddsa', label: BASELINES['async-eddsa'].label, server: 'async-eddsa', needs: [], request: baselineIssue },
+  {
+    id: 'tm-jwks',
+    label: 'tokenmint JWKS GET (RS256 tenant)',
+    server: 'tokenmint',
+    needs: ['RS256'],
+    request: ctx => ({ method: 'GET', path: `/v1/tenants/${tenantOf(ctx, 'RS256').id}/jwks.json` })
+  },
+  { id: 'hello', label: BASELINES.hello.label, server: 'hello', needs: [], request: () => ({ method: 'GET', path: '/' }) }
+] satisfies TargetDef[]).map(t => [t.id, t]))
+
+export interface CaseDef { id: string, label: string, targets: string[] }
+
+/** In run order; targets shared by two cases are measured once per run (tm-hs256 right before tm-many). */
+export const CASES: CaseDef[] = [
+  { id: 'hs256', label: 'HS256 issuance', targets: ['tm-hs256', 'ceiling-hs256', 'express-hs256'] },
+  { id: 'tenants', label: 'many tenants, random tenant + API key per request', targets: ['tm-hs256', 'tm-many'] },
+  { id: 'rs256', label: 'RS256 issuance', targets: ['tm-rs256', 'async-rs256', 'express-rs256'] },
+  { id: 'es256', label: 'ES256 issuance', targets: ['tm-es256', 'async-es256'] },
+  { id: 'eddsa', label: 'EdDSA issuance', targets: ['tm-eddsa', 'async-eddsa'] },
+  { id: 'jwks', label: 'JWKS GET', targets: ['tm-jwks', 'hello'] },
+  { id: 'hello', label: 'hello GET', targets: ['hello'] }
+]
+
+/** Pseudo-case: spawn-to-ready of tokenmint. */
+export const STARTUP_CASE = 'startup'
+
+export const CASE_ALIASES: Record<string, string> = { tenants10k: 'tenants', '10k': 'tenants', many: 'tenants', hs: 'hs256', rs: 'rs256', es: 'es256', ed25519: 'eddsa' }
+
+/**
+ * Order of measurements in one run: cases in order, shared targets once.
+ * Odd runs reverse the order inside each case so that no target always goes first.
+ */
+export function runOrder (caseIds: readonly string[], targetFilter: (id: string) => boolean, runIndex: number): string[] {
+  const order: string[] = []
+  for (const c of CASES) {
+    if (!caseIds.includes(c.id)) continue
+    const targets = c.targets.filter(t => targetFilter(t) && !order.includes(t))
+    if (runIndex % 2 === 1) targets.reverse()
+    order.push(...targets)
+  }
+  return order
+}
+
+export interface RatioCheck { kind: 'ratio', id: string, label: string, numerator: string, denominator: string, min: number }
+export interface LimitCheck { kind: 'limit', id: string, label: string, target: string, metric: 'p99Ms' | 'peakRssMb', max: number, unit: string }
+export type Check = RatioCheck | LimitCheck
+
+export const CHECKS: Check[] = [
+  { kind: 'ratio', id: 'hs256-vs-ceiling', label: 'HS256 vs fastify+fast-jwt ceiling', numerator: 'tm-hs256', denominator: 'ceiling-hs256', min: 0.75 },
+  { kind: 'ratio', id: 'hs256-vs-express', label: 'HS256 vs express+jsonwebtoken', numerator: 'tm-hs256', denominator: 'express-hs256', min: 8 },
+  { kind: 'limit', id: 'hs256-p99', label: 'HS256 p99 latency', target: 'tm-hs256', metric: 'p99Ms', max: 10, unit: 'ms' },
+  { kind: 'ratio', id: 'many-vs-single', label: 'many tenants vs single-tenant HS256', numerator: 'tm-many', denominator: 'tm-hs256', min: 0.85 },
+  { kind: 'limit', id: 'many-rss', label: 'many tenants peak RSS', target: 'tm-many', metric: 'peakRssMb', max: 300, unit: 'MB' },
+  { kind: 'ratio', id: 'rs256-vs-async', label: 'RS256 vs async crypto.sign', numerator: 'tm-rs256', denominator: 'async-rs256', min: 0.85 },
+  { kind: 'ratio', id: 'es256-vs-async', label: 'ES256 vs async crypto.sign', numerator: 'tm-es256', denominator: 'async-es256', min: 0.75 },
+  { kind: 'ratio', id: 'eddsa-vs-async', label: 'EdDSA vs async crypto.sign', numerator: 'tm-eddsa', denominator: 'async-eddsa', min: 0.75 },
+  { kind: 'ratio', id: 'jwks-vs-hello', label: 'JWKS GET vs fastify hello', numerator: 'tm-jwks', denominator: 'hello', min: 0.90 }
+]
+
+/** Ratios printed for information only (no target). */
+export const INFO_RATIOS: Array<Omit<RatioCheck, 'min' | 'kind'>> = [
+  { id: 'rs256-vs-express', label: 'RS256 vs express+jsonwebtoken (PEM string)', numerator: 'tm-rs256', denominator: 'express-rs256' },
+  { id: 'ceiling-vs-express', label: 'ceiling vs express+jsonwebtoken (HS256)', numerator: 'ceiling-hs256', denominator: 'express-hs256' }
+]
+
+export const STARTUP_MAX_MS = 1500

@@ -1,0 +1,63 @@
+// The composition root: builds the Fastify app from the config. It never listens.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config } from '../src/config.js'
+import { openStore } from '../src/store/open-store.js'
+import type { Store } from '../src/store/store.js'
+import type { Clock } from '../src/types.js'
+import docs from './external/swagger.js'
+import problem from './app/problem.js'
+import services from './app/services.js'
+import validation from './app/validation.js'
+import adminRoutes from './routes/admin/index.js'
+import healthRoutes from './routes/health.js'
+import jwksRoutes from './routes/jwks.js'
+import tenantApi from './routes/tenant-api.js'
+
+export interface AppOptions {
+  config: Config
+  /** A store to use instead of the one the config names (tests share one between apps). */
+  store?: Store
+  clock?: Clock
+  /** pino options, or false for no logs. */
+  logger?: FastifyServerOptions['logger']
+  /** Run the periodic-rotation ticker (default true). */
+  scheduler?: boolean
+}
+
+/** Fields that never reach a log line. */
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.authorization',
+  '*.secret',
+  '*.initialSecret',
+  '*.privateKeyPem',
+  '*.apiKey',
+  '*.token',
+  '*.adminToken',
+  '*.masterKey'
+]
+
+export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options
+  const clock = options.clock ?? Date.now
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    bodyLimit: 16 * 1024,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle'
+  })
+  const store = options.store ?? openStore(config, app.log)
+
+  await app.register(problem)
+  await app.register(validation)
+  await app.register(services, { config, store, clock, scheduler: options.scheduler ?? true })
+  await app.register(docs)
+  await app.register(healthRoutes)
+  await app.register(jwksRoutes)
+  await app.register(tenantApi)
+  await app.register(adminRoutes, { prefix: '/v1/admin' })
+  return app
+}

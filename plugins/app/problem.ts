@@ -1,0 +1,94 @@
+// One error handler: everything becomes RFC 9457 problem+json with a stable code; 5xx details never reach the client.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { TokenmintError, statusTitle, type ErrorCode, type FieldError } from '../../src/errors.js'
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: ErrorCode
+  instance?: string
+  errors?: FieldError[]
+}
+
+interface AjvIssue {
+  instancePath?: string
+  message?: string
+  keyword?: string
+  params?: Record<string, unknown>
+}
+
+const problemType = (code: string): string => `urn:tokenmint:problem:${code.toLowerCase().replace(/_/g, '-')}`
+
+/** Field errors of a Fastify validation failure, each naming a field as a JSON pointer. */
+function fieldErrors (issues: AjvIssue[], context: string | undefined): FieldError[] {
+  const base = context === undefined || context === 'body' ? '' : `/${context === 'querystring' ? 'query' : context}`
+  return issues.map(issue => {
+    let path = issue.instancePath ?? ''
+    const params = issue.params ?? {}
+    if (typeof params.missingProperty === 'string') path += `/${params.missingProperty}`
+    if (typeof params.additionalProperty === 'string') {
+      path += `/${params.additionalProperty}`
+      return { path: base + path, message: 'is not an allowed field' }
+    }
+    return { path: base + (path === '' ? '/' : path), message: issue.message ?? 'is invalid' }
+  })
+}
+
+export function toProblem (err: unknown): Problem & { log: boolean } {
+  if (err instanceof TokenmintError) {
+    const problem: Problem & { log: boolean } = {
+      type: problemType(err.code),
+      title: statusTitle(err.status),
+      status: err.status,
+      detail: err.status >= 500 && err.code !== 'STORE_UNAVAILABLE' ? 'internal error' : err.message,
+      code: err.code,
+      log: err.status >= 500
+    }
+    if (err.errors !== undefined) problem.errors = err.errors
+    return problem
+  }
+  const fastifyError = err as Partial<FastifyError> & { validation?: AjvIssue[], validationContext?: string }
+  if (Array.isArray(fastifyError.validation)) {
+    const errors = fieldErrors(fastifyError.validation, fastifyError.validationContext)
+    return { type: problemType('VALIDATION_FAILED'), title: statusTitle(400), status: 400, detail: errors.map(e => `${e.path}: ${e.message}`).join('; '), code: 'VALIDATION_FAILED', errors, log: false }
+  }
+  const status = typeof fastifyError.statusCode === 'number' ? fastifyError.statusCode : 500
+  if (status >= 400 && status < 500) {
+    const code: ErrorCode = status === 413
+      ? 'PAYLOAD_TOO_LARGE'
+      : status === 415
+        ? 'UNSUPPORTED_MEDIA_TYPE'
+        : status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : status === 429 ? 'RATE_LIMITED' : 'VALIDATION_FAILED'
+    const detail = status === 400 ? `the request body is not valid JSON or is not allowed: ${fastifyError.message ?? ''}` : (fastifyError.message ?? statusTitle(status))
+    const problem: Problem & { log: boolean } = { type: problemType(code), title: statusTitle(status), status: code === 'VALIDATION_FAILED' ? 400 : status, detail, code, log: false }
+    if (code === 'VALIDATION_FAILED') problem.errors = [{ path: '/', message: detail }]
+    return problem
+  }
+  return { type: problemType('INTERNAL'), title: statusTitle(500), status: 500, detail: 'internal error', code: 'INTERNAL', log: true }
+}
+
+export async function sendProblem (reply: FastifyReply, problem: Problem): Promise<void> {
+  await reply.status(problem.status).type('application/problem+json').send(problem)
+}
+
+export default fp(async function problemPlugin (app: FastifyInstance) {
+  app.setErrorHandler(async (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { log, ...problem } = toProblem(err)
+    if (log) request.log.error({ err }, 'request failed')
+    else if (problem.status === 503) request.log.warn({ code: problem.code }, 'store unavailable')
+    problem.instance = request.url.split('?')[0]
+    await sendProblem(reply, problem)
+  })
+  app.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) => {
+    await sendProblem(reply, {
+      type: problemType('NOT_FOUND'),
+      title: statusTitle(404),
+      status: 404,
+      detail: `no route ${request.method} ${request.url.split('?')[0]}`,
+      code: 'NOT_FOUND'
+    })
+  })
+}, { name: 'problem' })

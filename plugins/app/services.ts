@@ -1,0 +1,73 @@
+// Decorates the app with the core services (store, cache, admin, scheduler) built from the config, and closes them.
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { AdminService } from '../../src/admin-service.js'
+import { TenantCache } from '../../src/cache/tenant-cache.js'
+import type { Config } from '../../src/config.js'
+import { createSealer } from '../../src/crypto/envelope.js'
+import { RotationScheduler } from '../../src/rotation-scheduler.js'
+import type { Store } from '../../src/store/store.js'
+import { TenantRuntime } from '../../src/tenant-runtime.js'
+import type { Clock } from '../../src/types.js'
+
+/** Counters the HTTP layer reports to; filled in by the metrics plugin when it is registered. */
+export interface Metrics {
+  rateLimited: (tenant: string) => void
+  rateLimiterErrors: () => void
+}
+
+export interface Services {
+  metrics?: Metrics
+  config: Config
+  store: Store
+  cache: TenantCache<TenantRuntime>
+  admin: AdminService
+  scheduler: RotationScheduler
+  clock: Clock
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tokenmint: Services
+  }
+}
+
+export interface ServicesOptions {
+  config: Config
+  store: Store
+  clock: Clock
+  /** Whether to start the periodic-rotation ticker (tests drive tick() themselves). */
+  scheduler: boolean
+}
+
+export default fp(async function services (app: FastifyInstance, options: ServicesOptions) {
+  const { config, store, clock } = options
+  const sealer = createSealer(config.masterKey, config.previousMasterKeys)
+  const cache = new TenantCache(store, snapshot => new TenantRuntime(snapshot, {
+    sealer,
+    jwksMaxAge: config.jwksMaxAge,
+    publicUrl: config.publicUrl
+  }), { maxTenants: config.cacheMaxTenants, ttlMs: config.cacheTtlMs, staleMaxMs: config.staleMaxMs, clock })
+  const admin = new AdminService({
+    store,
+    sealer,
+    config,
+    clock,
+    warn: (message, fields) => app.log.warn(fields, message)
+  })
+  const scheduler = new RotationScheduler({
+    store,
+    admin,
+    clock,
+    tickMs: config.rotationTickMs,
+    onError: (err, tenant) => app.log.warn({ err, tenant }, 'periodic rotation step failed'),
+    onRotated: tenant => app.log.info({ tenant }, 'periodic rotation created a new key version')
+  })
+  app.decorate('tokenmint', { config, store, cache, admin, scheduler, clock })
+  if (options.scheduler) app.addHook('onReady', async () => scheduler.start())
+  app.addHook('onClose', async () => {
+    await scheduler.stop()
+    cache.close()
+    await store.close()
+  })
+}, { name: 'services' })

@@ -1,0 +1,107 @@
+// Routes of tenant backends under /v1/tenants/:tenant: API-key authentication, a shared per-tenant rate limit, issuance.
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { bearerToken, parseApiKey } from '../../src/api-keys.js'
+import { TokenmintError } from '../../src/errors.js'
+import type { TenantRuntime } from '../../src/tenant-runtime.js'
+import { redisRateStore } from '../app/rate-limit-store.js'
+import { TenantParams, problems } from '../schemas/common.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tenantRuntime?: TenantRuntime
+  }
+}
+
+const IssuedToken = Type.Object({
+  token: Type.String(),
+  tokenType: Type.Literal('JWT'),
+  alg: Type.String(),
+  kid: Type.String(),
+  issuedAt: Type.Integer({ description: 'Unix seconds, the token\'s iat' }),
+  expiresAt: Type.Integer({ description: 'Unix seconds, the token\'s exp' })
+})
+
+const IssueBody = Type.Object({}, {
+  additionalProperties: true,
+  description: 'The profile\'s fields (see the README): smooch {userId}, khoros {userId, platform?, givenName}, tiledesk {_id, firstname?, lastname?, email?, attributes?}, sceyt {sub, notBefore?}, chat-widget {name, email, external_id?}, custom: the tenant\'s schema; every profile takes ttl (seconds).'
+})
+
+const runtimeOf = (request: FastifyRequest): TenantRuntime => request.tenantRuntime as TenantRuntime
+
+export default async function tenantApi (fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const { cache, clock, store, config } = app.tokenmint
+
+  app.decorateRequest('tenantRuntime', undefined)
+  app.addHook('onRequest', async (request) => {
+    const token = bearerToken(request.headers.authorization)
+    if (token === undefined) throw new TokenmintError('UNAUTHORIZED', 'an API key is required (Authorization: Bearer tm_...)')
+    const apiKey = parseApiKey(token)
+    if (apiKey === undefined) throw new TokenmintError('UNAUTHORIZED', 'the API key is malformed')
+    const tenantId = (request.params as { tenant: string }).tenant
+    if (apiKey.tenant !== tenantId) {
+      const owner = await cache.get(apiKey.tenant).catch(() => undefined)
+      if (owner?.checkApiKey(apiKey.id, apiKey.secret) === 'ok') throw new TokenmintError('FORBIDDEN', 'the API key belongs to another tenant')
+      throw new TokenmintError('UNAUTHORIZED', 'the API key is not valid')
+    }
+    const runtime = await cache.get(tenantId)
+    if (runtime === undefined) throw new TokenmintError('TENANT_NOT_FOUND', `tenant ${tenantId} does not exist`)
+    const check = runtime.checkApiKey(apiKey.id, apiKey.secret)
+    if (check === 'unknown') throw new TokenmintError('UNAUTHORIZED', 'the API key is not valid')
+    if (check === 'deleted') throw new TokenmintError('FORBIDDEN', 'the API key was deleted')
+    request.tenantRuntime = runtime
+  })
+
+  const redis = (store as { redis?: Parameters<typeof redisRateStore>[0] }).redis
+  await app.register(rateLimit, {
+    keyGenerator: request => runtimeOf(request).tenant.id,
+    max: async request => runtimeOf(request).tenant.rateLimit.max,
+    timeWindow: async request => runtimeOf(request).rateWindowMs,
+    ...(redis === undefined
+      ? {}
+      : {
+          store: redisRateStore(redis, `${config.redisPrefix}rl:`, err => {
+            app.log.warn({ err: { message: (err as Error).message } }, 'rate limiter store failed: request let through')
+            app.tokenmint.metrics?.rateLimiterErrors()
+          })
+        }),
+    onExceeded: request => app.tokenmint.metrics?.rateLimited(runtimeOf(request).tenant.id),
+    errorResponseBuilder: (_request, context) => new TokenmintError('RATE_LIMITED', `rate limit of ${context.max} exceeded, retry in ${context.after}`)
+  })
+
+  app.post('/v1/tenants/:tenant/tokens', {
+    schema: {
+      tags: ['tokens'],
+      summary: 'Issue a token shaped for the tenant\'s platform',
+      security: [{ apiKey: [] }],
+      params: TenantParams,
+      body: IssueBody,
+      response: { 201: IssuedToken, ...problems(400, 401, 403, 404, 409, 413, 415, 429, 503) }
+    }
+  }, async (request, reply) => {
+    const issued = await runtimeOf(request).issue(request.body, clock())
+    return await reply.code(201).send(issued)
+  })
+
+  app.post('/v1/tenants/:tenant/tokens/verify', {
+    schema: {
+      tags: ['tokens'],
+      summary: 'Check a token as the tenant\'s platform would: signature, alg, kid, claims, lifetime and clock skew, with every reason it fails',
+      security: [{ apiKey: [] }],
+      params: TenantParams,
+      body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 12000 }) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          valid: Type.Boolean(),
+          reasons: Type.Array(Type.String()),
+          header: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+          claims: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()])
+        }),
+        ...problems(400, 401, 403, 404, 413, 415, 429, 503)
+      }
+    }
+  }, async (request) => await runtimeOf(request).verify(request.body.token, clock()))
+}

@@ -1,0 +1,454 @@
+// Operator actions on tenants, keys, API keys and rotation: validation, key material, then one atomic store write each.
+import { createApiKey } from './api-keys.js'
+import type { Config } from './config.js'
+import type { Sealer } from './crypto/envelope.js'
+import { TokenmintError, invalid } from './errors.js'
+import { generateKey, type KeyMaterial } from './keys/generate.js'
+import { importPrivateKeyPem, importSecret } from './keys/import.js'
+import { deriveKeyring, type KeyState } from './keys/key-state.js'
+import { getProfile, resolveTenantSettings } from './profiles/index.js'
+import { validateClaimsSchema } from './profiles/custom-schema.js'
+import type { Store } from './store/store.js'
+import { iso, parseTime } from './time.js'
+import type { Alg, ApiKeyRecord, AuditEntry, Clock, JsonObject, KeyVersion, Page, ProfileName, RateLimitPolicy, RotationPolicy, Tenant, TenantSnapshot, TokenPolicy } from './types.js'
+
+export const TENANT_ID = /^[a-z0-9][a-z0-9-]{1,62}$/
+export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { max: 6000, timeWindow: '1 minute' }
+
+/** Who did it and from where, for the audit log. */
+export interface Actor {
+  actor: string
+  ip: string
+}
+
+export interface TenantInput {
+  id: string
+  name: string
+  profile: ProfileName
+  profileOptions?: JsonObject
+  alg?: string
+  tokenPolicy?: Partial<TokenPolicy>
+  rateLimit?: RateLimitPolicy
+  claimsSchema?: JsonObject
+  staticClaims?: JsonObject
+  rotation?: { every: number, prepublish?: number }
+  generateKey?: boolean
+}
+
+export type TenantPatch = Partial<Pick<TenantInput, 'name' | 'profileOptions' | 'alg' | 'tokenPolicy' | 'rateLimit' | 'claimsSchema' | 'staticClaims'>>
+
+export interface KeyInput {
+  alg?: string
+  kid?: string
+  secret?: string
+  privateKeyPem?: string
+  activateAt?: string | number
+  modulusLength?: 2048 | 3072 | 4096
+}
+
+export interface KeyView {
+  kid: string
+  alg: Alg
+  source: 'generated' | 'imported'
+  state: KeyState
+  published: boolean
+  createdAt: string
+  publishAt: string
+  activateAt: string
+  revokedAt?: string
+  retiresAt?: string
+}
+
+export interface TenantView {
+  id: string
+  name: string
+  profile: ProfileName
+  profileOptions: JsonObject
+  alg: Alg
+  tokenPolicy: TokenPolicy
+  rateLimit: RateLimitPolicy
+  claimsSchema?: JsonObject
+  staticClaims?: JsonObject
+  rotation?: { every: number, prepublish: number, since: string }
+  activeKid: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface ApiKeyView {
+  id: string
+  name: string
+  createdAt: string
+}
+
+export interface AdminServiceOptions {
+  store: Store
+  sealer: Sealer
+  config: Pick<Config, 'jwksMaxAge' | 'rotationTickMs'>
+  clock: Clock
+  /** Called for operator-visible warnings (e.g. a short prepublish). */
+  warn?: (message: string, fields: JsonObject) => void
+}
+
+/** The retiring window of a tenant's keys: maxTtl + clockSkew + JWKS max-age, in ms. */
+export function retireAfterMs (policy: TokenPolicy, jwksMaxAge: number): number {
+  return (policy.maxTtl + policy.clockSkew + jwksMaxAge) * 1000
+}
+
+export function tenantView (snapshot: TenantSnapshot, jwksMaxAge: number, now: number): TenantView {
+  const { tenant } = snapshot
+  const view = deriveKeyring(snapshot.keys, now, retireAfterMs(tenant.tokenPolicy, jwksMaxAge))
+  const out: TenantView = {
+    id: tenant.id,
+    name: tenant.name,
+    profile: tenant.profile,
+    profileOptions: tenant.profileOptions,
+    alg: tenant.alg,
+    tokenPolicy: tenant.tokenPolicy,
+    rateLimit: tenant.rateLimit,
+    activeKid: view.activeKey?.kid ?? null,
+    createdAt: iso(tenant.createdAt),
+    updatedAt: iso(tenant.updatedAt)
+  }
+  if (tenant.claimsSchema !== undefined) out.claimsSchema = tenant.claimsSchema
+  if (tenant.staticClaims !== undefined) out.staticClaims = tenant.staticClaims
+  if (tenant.rotation !== undefined) out.rotation = { every: tenant.rotation.every, prepublish: tenant.rotation.prepublish, since: iso(tenant.rotation.anchor) }
+  return out
+}
+
+export function keyViews (keys: KeyVersion[], policy: TokenPolicy, jwksMaxAge: number, now: number): KeyView[] {
+  const view = deriveKeyring(keys, now, retireAfterMs(policy, jwksMaxAge))
+  return view.statuses.map(({ key, state, published, retiresAt }) => {
+    const out: KeyView = {
+      kid: key.kid,
+      alg: key.alg,
+      source: key.source,
+      state,
+      published,
+      createdAt: iso(key.createdAt),
+      publishAt: iso(key.publishAt),
+      activateAt: iso(key.activateAt)
+    }
+    if (key.revokedAt !== undefined) out.revokedAt = iso(key.revokedAt)
+    if (retiresAt !== undefined && (state === 'retiring' || state === 'retired')) out.retiresAt = iso(retiresAt)
+    return out
+  }).sort((a, b) => a.activateAt.localeCompare(b.activateAt))
+}
+
+const apiKeyView = (record: ApiKeyRecord): ApiKeyView => ({ id: record.id, name: record.name, createdAt: iso(record.createdAt) })
+
+export class AdminService {
+  private readonly store: Store
+  private readonly sealer: Sealer
+  private readonly clock: Clock
+  private readonly jwksMaxAge: number
+  private readonly tickMs: number
+  private readonly warn: (message: string, fields: JsonObject) => void
+
+  constructor (options: AdminServiceOptions) {
+    this.store = options.store
+    this.sealer = options.sealer
+    this.clock = options.clock
+    this.jwksMaxAge = options.config.jwksMaxAge
+    this.tickMs = options.config.rotationTickMs
+    this.warn = options.warn ?? (() => {})
+  }
+
+  private audit (who: Actor, action: string, tenant: string, kid?: string): AuditEntry {
+    const entry: AuditEntry = { at: this.clock(), actor: who.actor, action, tenant, ip: who.ip }
+    if (kid !== undefined) entry.kid = kid
+    return entry
+  }
+
+  private async snapshot (tenantId: string): Promise<TenantSnapshot> {
+    const snapshot = await this.store.getSnapshot(tenantId)
+    if (snapshot === undefined) throw new TokenmintError('TENANT_NOT_FOUND', `tenant ${tenantId} does not exist`)
+    return snapshot
+  }
+
+  /** Seals key material into a stored key version. */
+  private keyVersion (tenantId: string, material: KeyMaterial, source: KeyVersion['source'], publishAt: number, activateAt: number): KeyVersion {
+    const key: KeyVersion = {
+      kid: material.kid,
+      alg: material.alg,
+      source,
+      createdAt: this.clock(),
+      publishAt,
+      activateAt,
+      sealed: this.sealer.seal(material.secret, { tenant: tenantId, kid: material.kid })
+    }
+    if (material.publicJwk !== undefined) key.publicJwk = material.publicJwk
+    return key
+  }
+
+  private settings (input: TenantInput | (TenantPatch & { profile: ProfileName })): Pick<Tenant, 'alg' | 'profileOptions' | 'tokenPolicy'> {
+    if (input.claimsSchema !== undefined) validateClaimsSchema(input.claimsSchema)
+    if (input.profile === 'custom' && input.claimsSchema === undefined) throw invalid('/claimsSchema', 'is required for the custom profile')
+    if (input.profile !== 'custom' && (input.claimsSchema !== undefined || input.staticClaims !== undefined)) {
+      throw invalid(input.claimsSchema !== undefined ? '/claimsSchema' : '/staticClaims', 'is only for the custom profile')
+    }
+    return resolveTenantSettings({
+      profile: input.profile,
+      profileOptions: input.profileOptions,
+      alg: input.alg,
+      tokenPolicy: input.tokenPolicy,
+      claimsSchema: input.claimsSchema,
+      staticClaims: input.staticClaims
+    })
+  }
+
+  private rotationPolicy (input: { every: number, prepublish?: number }, anchor: number): { policy: RotationPolicy, warnings: string[] } {
+    const prepublish = input.prepublish ?? this.jwksMaxAge
+    if (!Number.isInteger(input.every) || input.every < 1) throw invalid('/every', 'must be a whole number of seconds, at least 1')
+    if (!Number.isInteger(prepublish) || prepublish < 0) throw invalid('/prepublish', 'must be a whole number of seconds')
+    if (prepublish >= input.every) throw invalid('/prepublish', 'must be shorter than the rotation period')
+    return { policy: { every: input.every, prepublish, anchor }, warnings: this.prepublishWarnings(prepublish) }
+  }
+
+  private prepublishWarnings (leadSeconds: number): string[] {
+    if (leadSeconds >= this.jwksMaxAge) return []
+    return [`the new key is published ${leadSeconds} s before it signs, less than the JWKS max-age of ${this.jwksMaxAge} s: ` +
+      'verifiers that cached the JWKS in between and do not refetch on an unknown kid may reject its first tokens']
+  }
+
+  /** When period `k` of a rotation policy is due: its key is created `prepublish` before it activates. */
+  static rotationDue (policy: RotationPolicy, period: number): number {
+    return policy.anchor + period * policy.every * 1000 - policy.prepublish * 1000
+  }
+
+  async createTenant (input: TenantInput, who: Actor): Promise<{ tenant: TenantView, initialSecret?: string, warnings: string[] }> {
+    if (!TENANT_ID.test(input.id)) throw invalid('/id', 'must match ^[a-z0-9][a-z0-9-]{1,62}$')
+    getProfile(input.profile)
+    const now = this.clock()
+    const settings = this.settings(input)
+    const tenant: Tenant = {
+      id: input.id,
+      name: input.name,
+      profile: input.profile,
+      ...settings,
+      rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT,
+      createdAt: now,
+      updatedAt: now
+    }
+    if (input.claimsSchema !== undefined) tenant.claimsSchema = input.claimsSchema
+    if (input.staticClaims !== undefined) tenant.staticClaims = input.staticClaims
+    let warnings: string[] = []
+    if (input.rotation !== undefined) {
+      const rotation = this.rotationPolicy(input.rotation, now)
+      tenant.rotation = rotation.policy
+      warnings = rotation.warnings
+    }
+    let firstKey: KeyVersion | undefined
+    let initialSecret: string | undefined
+    if (input.generateKey !== false) {
+      const material = await generateKey(tenant.alg)
+      firstKey = this.keyVersion(tenant.id, material, 'generated', now, now)
+      if (material.alg === 'HS256') initialSecret = material.secret
+    }
+    const version = await this.store.createTenant(tenant, firstKey, this.audit(who, 'tenant.create', tenant.id, firstKey?.kid))
+    if (tenant.rotation !== undefined) await this.store.setRotationDue(tenant.id, AdminService.rotationDue(tenant.rotation, 1))
+    const snapshot: TenantSnapshot = { tenant, keys: firstKey === undefined ? [] : [firstKey], apiKeys: [], version }
+    const out: { tenant: TenantView, initialSecret?: string, warnings: string[] } = { tenant: tenantView(snapshot, this.jwksMaxAge, now), warnings }
+    if (initialSecret !== undefined) out.initialSecret = initialSecret
+    return out
+  }
+
+  async getTenant (tenantId: string): Promise<TenantView> {
+    return tenantView(await this.snapshot(tenantId), this.jwksMaxAge, this.clock())
+  }
+
+  async listTenants (cursor: string | undefined, limit: number): Promise<Page<TenantView>> {
+    const page = await this.store.listTenants({ cursor, limit })
+    const now = this.clock()
+    // The list carries tenant records only; the active key is shown on the single-tenant read.
+    return {
+      items: page.items.map(tenant => tenantView({ tenant, keys: [], apiKeys: [], version: 0 }, this.jwksMaxAge, now)),
+      nextCursor: page.nextCursor
+    }
+  }
+
+  async patchTenant (tenantId: string, patch: TenantPatch, who: Actor): Promise<TenantView> {
+    const snapshot = await this.snapshot(tenantId)
+    const current = snapshot.tenant
+    const merged = {
+      profile: current.profile,
+      profileOptions: patch.profileOptions ?? current.profileOptions,
+      alg: patch.alg ?? current.alg,
+      tokenPolicy: { ...current.tokenPolicy, ...patch.tokenPolicy },
+      claimsSchema: patch.claimsSchema ?? current.claimsSchema,
+      staticClaims: patch.staticClaims ?? current.staticClaims
+    }
+    const settings = this.settings(merged)
+    const tenant: Tenant = {
+      ...current,
+      ...settings,
+      name: patch.name ?? current.name,
+      rateLimit: patch.rateLimit ?? current.rateLimit,
+      updatedAt: this.clock()
+    }
+    if (merged.claimsSchema !== undefined) tenant.claimsSchema = merged.claimsSchema
+    if (merged.staticClaims !== undefined) tenant.staticClaims = merged.staticClaims
+    const version = await this.store.updateTenant(tenant, snapshot.version, this.audit(who, 'tenant.update', tenantId))
+    return tenantView({ ...snapshot, tenant, version }, this.jwksMaxAge, this.clock())
+  }
+
+  async deleteTenant (tenantId: string, who: Actor): Promise<void> {
+    await this.store.deleteTenant(tenantId, this.audit(who, 'tenant.delete', tenantId))
+    await this.store.setRotationDue(tenantId, null)
+  }
+
+  async createApiKey (tenantId: string, name: string, who: Actor): Promise<ApiKeyView & { apiKey: string }> {
+    await this.snapshot(tenantId)
+    const { record, apiKey } = createApiKey(tenantId, name, this.clock())
+    await this.store.putApiKey(record, this.audit(who, 'api-key.create', tenantId))
+    return { ...apiKeyView(record), apiKey }
+  }
+
+  async listApiKeys (tenantId: string): Promise<ApiKeyView[]> {
+    const snapshot = await this.snapshot(tenantId)
+    return snapshot.apiKeys.filter(record => record.deletedAt === undefined).map(apiKeyView)
+  }
+
+  /** Keeps a tombstone so the deleted key is told apart from a forged one (403, not 401). */
+  async deleteApiKey (tenantId: string, id: string, who: Actor): Promise<void> {
+    const record = await this.store.getApiKey(tenantId, id)
+    if (record === undefined || record.deletedAt !== undefined) throw new TokenmintError('API_KEY_NOT_FOUND', `API key ${id} does not exist`)
+    await this.store.putApiKey({ ...record, deletedAt: this.clock() }, this.audit(who, 'api-key.delete', tenantId))
+  }
+
+  async listKeys (tenantId: string): Promise<KeyView[]> {
+    const snapshot = await this.snapshot(tenantId)
+    return keyViews(snapshot.keys, snapshot.tenant.tokenPolicy, this.jwksMaxAge, this.clock())
+  }
+
+  private async material (tenant: Tenant, input: KeyInput): Promise<{ material: KeyMaterial, source: KeyVersion['source'] }> {
+    if (input.alg === 'none') throw invalid('/alg', 'none is never accepted')
+    if (input.privateKeyPem !== undefined) {
+      if (input.secret !== undefined) throw invalid('/secret', 'give either secret or privateKeyPem')
+      return { material: importPrivateKeyPem({ privateKeyPem: input.privateKeyPem, alg: input.alg, kid: input.kid }), source: 'imported' }
+    }
+    if (input.secret !== undefined || input.kid !== undefined) {
+      if (input.alg !== undefined && input.alg !== 'HS256') throw invalid('/alg', 'a secret is only for HS256')
+      if (input.secret === undefined) throw invalid('/secret', 'is required to import an HS256 key')
+      if (input.kid === undefined) throw invalid('/kid', 'is required to import an HS256 secret (use the kid from the platform dashboard)')
+      return { material: importSecret({ kid: input.kid, secret: input.secret }), source: 'imported' }
+    }
+    const alg = input.alg ?? tenant.alg
+    return { material: await generateKey(this.allowedAlg(tenant, alg), { modulusLength: input.modulusLength }), source: 'generated' }
+  }
+
+  private allowedAlg (tenant: Tenant, alg: string): Alg {
+    const allowed: readonly string[] = getProfile(tenant.profile).algs
+    if (!allowed.includes(alg)) throw invalid('/alg', `must be one of ${allowed.join(', ')} for the ${tenant.profile} profile`)
+    return alg as Alg
+  }
+
+  /** Generates or imports a key version; it activates at `activateAt` (default now) and is published at once. */
+  async addKey (tenantId: string, input: KeyInput, who: Actor): Promise<{ key: KeyView, secret?: string }> {
+    const snapshot = await this.snapshot(tenantId)
+    const now = this.clock()
+    const activateAt = input.activateAt === undefined ? now : parseTime(input.activateAt, '/activateAt')
+    const { material, source } = await this.material(snapshot.tenant, input)
+    this.allowedAlg(snapshot.tenant, material.alg)
+    if (snapshot.keys.some(key => key.kid === material.kid)) throw invalid('/kid', `kid ${material.kid} is already used by this tenant`, 'KID_EXISTS')
+    const key = this.keyVersion(tenantId, material, source, Math.min(now, activateAt), activateAt)
+    await this.store.appendKey(tenantId, key, this.audit(who, source === 'generated' ? 'key.generate' : 'key.import', tenantId, key.kid))
+    const out: { key: KeyView, secret?: string } = { key: this.keyViewOf(snapshot, key) }
+    if (source === 'generated' && material.alg === 'HS256') out.secret = material.secret
+    return out
+  }
+
+  private keyViewOf (snapshot: TenantSnapshot, key: KeyVersion): KeyView {
+    const views = keyViews([...snapshot.keys, key], snapshot.tenant.tokenPolicy, this.jwksMaxAge, this.clock())
+    return views.find(view => view.kid === key.kid) as KeyView
+  }
+
+  /**
+   * Schedules a new generated version active at `at`, published `prepublish` seconds before.
+   * Without `at`, an asymmetric key activates once the default prepublish has passed, so every
+   * verifier's cache can know it before its first token; HS256 keys are never published and activate now.
+   */
+  async rotate (tenantId: string, input: { at?: string | number, prepublish?: number }, who: Actor): Promise<{ key: KeyView, secret?: string, warnings: string[] }> {
+    const snapshot = await this.snapshot(tenantId)
+    const now = this.clock()
+    const prepublish = input.prepublish ?? this.jwksMaxAge
+    if (!Number.isInteger(prepublish) || prepublish < 0) throw invalid('/prepublish', 'must be a whole number of seconds')
+    const symmetric = snapshot.tenant.alg === 'HS256'
+    const at = input.at === undefined ? now + (symmetric ? 0 : prepublish * 1000) : parseTime(input.at, '/at')
+    if (at < now - 1000) throw invalid('/at', 'must not be in the past')
+    const publishAt = Math.max(Math.min(now, at), at - prepublish * 1000)
+    const material = await generateKey(snapshot.tenant.alg)
+    const key = this.keyVersion(tenantId, material, 'generated', publishAt, Math.max(at, now))
+    const warnings = symmetric ? [] : this.prepublishWarnings(Math.floor((key.activateAt - Math.max(publishAt, now)) / 1000))
+    if (warnings.length > 0) this.warn('short prepublish', { tenant: tenantId, kid: key.kid, prepublish })
+    await this.store.appendKey(tenantId, key, this.audit(who, 'key.rotate', tenantId, key.kid))
+    const out: { key: KeyView, secret?: string, warnings: string[] } = { key: this.keyViewOf(snapshot, key), warnings }
+    if (symmetric) out.secret = material.secret
+    return out
+  }
+
+  async revokeKey (tenantId: string, kid: string, who: Actor): Promise<{ key: KeyView, activeKid: string | null }> {
+    const snapshot = await this.snapshot(tenantId)
+    if (!snapshot.keys.some(key => key.kid === kid)) throw new TokenmintError('KEY_NOT_FOUND', `key ${kid} does not exist`)
+    const revokedAt = await this.store.revokeKey(tenantId, kid, this.clock(), this.audit(who, 'key.revoke', tenantId, kid))
+    const keys = snapshot.keys.map(key => key.kid === kid ? { ...key, revokedAt } : key)
+    const now = this.clock()
+    const views = keyViews(keys, snapshot.tenant.tokenPolicy, this.jwksMaxAge, now)
+    const active = views.find(view => view.state === 'active')
+    return { key: views.find(view => view.kid === kid) as KeyView, activeKid: active?.kid ?? null }
+  }
+
+  async setRotation (tenantId: string, input: { every: number, prepublish?: number }, who: Actor): Promise<{ tenant: TenantView, warnings: string[] }> {
+    const snapshot = await this.snapshot(tenantId)
+    const now = this.clock()
+    const { policy, warnings } = this.rotationPolicy(input, now)
+    const tenant: Tenant = { ...snapshot.tenant, rotation: policy, updatedAt: now }
+    const version = await this.store.updateTenant(tenant, snapshot.version, this.audit(who, 'rotation.set', tenantId))
+    await this.store.setRotationDue(tenantId, AdminService.rotationDue(policy, 1))
+    return { tenant: tenantView({ ...snapshot, tenant, version }, this.jwksMaxAge, now), warnings }
+  }
+
+  async clearRotation (tenantId: string, who: Actor): Promise<void> {
+    const snapshot = await this.snapshot(tenantId)
+    const { rotation: _dropped, ...rest } = snapshot.tenant
+    await this.store.updateTenant({ ...rest, updatedAt: this.clock() }, snapshot.version, this.audit(who, 'rotation.clear', tenantId))
+    await this.store.setRotationDue(tenantId, null)
+  }
+
+  /**
+   * One periodic-rotation step for a due tenant: creates the key of the current period unless
+   * another instance already did (atomic create-if-absent), then moves the due index on.
+   * A period missed while everything was down gives one catch-up version, not a burst.
+   */
+  async rotateIfDue (tenantId: string): Promise<boolean> {
+    const snapshot = await this.store.getSnapshot(tenantId)
+    const policy = snapshot?.tenant.rotation
+    if (snapshot === undefined || policy === undefined) {
+      await this.store.setRotationDue(tenantId, null)
+      return false
+    }
+    const now = this.clock()
+    const every = policy.every * 1000
+    const prepublish = policy.prepublish * 1000
+    const period = Math.floor((now + prepublish - policy.anchor) / every)
+    let created = false
+    if (period >= 1) {
+      let activateAt = policy.anchor + period * every
+      // Late by more than a couple of ticks: a catch-up; keep the full prepublish instead of activating at once.
+      if (activateAt < now + prepublish - 2 * this.tickMs) activateAt = now + prepublish
+      const material = await generateKey(snapshot.tenant.alg)
+      const key = this.keyVersion(tenantId, material, 'generated', activateAt - prepublish, activateAt)
+      created = await this.store.appendKey(tenantId, key, this.audit({ actor: 'scheduler', ip: '' }, 'key.rotate', tenantId, key.kid), {
+        once: `rotation:${policy.anchor}:${period}`,
+        onceTtlMs: Math.max(4 * every, 3_600_000)
+      })
+    }
+    await this.store.setRotationDue(tenantId, AdminService.rotationDue(policy, Math.max(period, 0) + 1))
+    return created
+  }
+
+  async listAudit (tenant: string | undefined, limit: number): Promise<Array<Omit<AuditEntry, 'at'> & { at: string }>> {
+    const entries = await this.store.listAudit({ tenant, limit })
+    return entries.map(entry => ({ ...entry, at: iso(entry.at) }))
+  }
+}

@@ -1,0 +1,52 @@
+// API keys of tenant backends: tm_<tenant>_<id>_<secret>; only a SHA-256 of the secret is kept.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { ApiKeyRecord } from './types.js'
+
+export interface ParsedApiKey {
+  tenant: string
+  id: string
+  secret: string
+}
+
+const API_KEY = /^tm_([a-z0-9][a-z0-9-]{1,62})_([A-Za-z0-9]{8,32})_([A-Za-z0-9_-]{43})$/
+
+export function hashSecret (secret: string): string {
+  return createHash('sha256').update(secret).digest('hex')
+}
+
+/** A new key: the record to store and the full key, shown once. */
+export function createApiKey (tenant: string, name: string, now: number): { record: ApiKeyRecord, apiKey: string } {
+  const id = randomBytes(8).toString('hex')
+  const secret = randomBytes(32).toString('base64url')
+  return {
+    record: { id, tenant, name, hash: hashSecret(secret), createdAt: now },
+    apiKey: `tm_${tenant}_${id}_${secret}`
+  }
+}
+
+export function parseApiKey (value: string): ParsedApiKey | undefined {
+  const match = API_KEY.exec(value)
+  if (match === null) return undefined
+  return { tenant: match[1], id: match[2], secret: match[3] }
+}
+
+/** Compares the presented secret with the stored hash in constant time. */
+export function secretMatches (record: ApiKeyRecord, secret: string): boolean {
+  const expected = Buffer.from(record.hash, 'hex')
+  const actual = createHash('sha256').update(secret).digest()
+  return expected.length === actual.length && timingSafeEqual(expected, actual)
+}
+
+/** Extracts the token of an `Authorization: Bearer <token>` header. */
+export function bearerToken (header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const match = /^Bearer +(\S+)\s*$/i.exec(header)
+  return match === null ? undefined : match[1]
+}
+
+/** Constant-time comparison of two strings of possibly different lengths. */
+export function safeEqual (a: string, b: string): boolean {
+  const left = createHash('sha256').update(a).digest()
+  const right = createHash('sha256').update(b).digest()
+  return timingSafeEqual(left, right) && a.length === b.length
+}

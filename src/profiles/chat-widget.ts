@@ -1,0 +1,33 @@
+// Zendesk-style chat widget visitor tokens: name, email and external_id, HS256, at most 10 minutes long, 2 minutes of skew.
+import { Type, type Static } from 'typebox'
+import { withTimes } from './claims.js'
+import { Email, NoOptions, REGISTERED_CLAIMS, Text, TtlField } from './fields.js'
+import type { Profile } from './profile.js'
+
+/** The platform refuses tokens whose exp is more than 10 minutes after iat. */
+export const CHAT_WIDGET_MAX_TTL = 600
+/** The platform accepts iat up to 2 minutes off. */
+export const CHAT_WIDGET_CLOCK_SKEW = 120
+export const EXTERNAL_ID_PATTERN = '^[A-Za-z0-9._-]{1,255}$'
+
+/** All three are required: the platform's guide lists each as information the payload needs. */
+export const ChatWidgetRequestSchema = Type.Object({
+  name: Text('The visitor\'s name'),
+  email: Email('The visitor\'s email'),
+  external_id: Type.String({ pattern: EXTERNAL_ID_PATTERN, description: 'Stable visitor id, e.g. user-123456; cannot change once set' }),
+  ttl: TtlField
+}, { additionalProperties: false })
+export type ChatWidgetRequest = Static<typeof ChatWidgetRequestSchema>
+
+export const chatWidget: Profile = {
+  name: 'chat-widget',
+  requestSchema: ChatWidgetRequestSchema,
+  optionsSchema: NoOptions,
+  algs: ['HS256'],
+  ttlBounds: { max: CHAT_WIDGET_MAX_TTL },
+  policyDefaults: { defaultTtl: CHAT_WIDGET_MAX_TTL, minTtl: 60, maxTtl: CHAT_WIDGET_MAX_TTL, clockSkew: CHAT_WIDGET_CLOCK_SKEW },
+  ownedClaims: [...REGISTERED_CLAIMS],
+  buildClaims ({ body, iat, exp, issuer }) {
+    return { claims: withTimes({ name: body.name, email: body.email, external_id: body.external_id }, { iat, exp, issuer }) }
+  }
+}

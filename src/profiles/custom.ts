@@ -1,0 +1,61 @@
+// Tokens for any JWT verifier: the tenant's static claims plus request claims its JSON Schema accepts, any algorithm.
+import { randomUUID } from 'node:crypto'
+import { Type, type Static } from 'typebox'
+import { TokenmintError } from '../errors.js'
+import type { JsonObject } from '../types.js'
+import { putClaim, putClaims } from './claims.js'
+import { compileClaimsSchema } from './custom-schema.js'
+import { CUSTOM_OWNED_CLAIMS, DEFAULT_POLICY, TtlField } from './fields.js'
+import type { Profile } from './profile.js'
+
+/** Documents the body only: its claims are checked by the tenant's claimsSchema. */
+export const CustomRequestSchema = Type.Object({ ttl: TtlField }, {
+  additionalProperties: true,
+  description: 'Request claims at the top level, beside ttl, validated by the tenant\'s claimsSchema (JSON Schema draft 2020-12)'
+})
+export type CustomRequest = Static<typeof CustomRequestSchema>
+
+export const CustomOptionsSchema = Type.Object({
+  issuer: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 2048,
+    description: 'iss of every token; takes precedence over the tenant\'s discovery issuer'
+  })),
+  audience: Type.Optional(Type.Union([
+    Type.String({ minLength: 1, maxLength: 2048 }),
+    Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { minItems: 1, maxItems: 16 })
+  ], { description: 'aud of every token' })),
+  jti: Type.Optional(Type.Boolean({ description: 'When true, every token carries a random UUID jti' }))
+}, { additionalProperties: false })
+export type CustomOptions = Static<typeof CustomOptionsSchema>
+
+export const custom: Profile = {
+  name: 'custom',
+  requestSchema: CustomRequestSchema,
+  optionsSchema: CustomOptionsSchema,
+  algs: ['HS256', 'RS256', 'ES256', 'EdDSA'],
+  ttlBounds: {},
+  policyDefaults: DEFAULT_POLICY,
+  ownedClaims: CUSTOM_OWNED_CLAIMS,
+  compileClaimsValidator (tenant) {
+    if (tenant.claimsSchema === undefined) {
+      throw new TokenmintError('INVALID_SCHEMA', 'claimsSchema is required for the custom profile', {
+        errors: [{ path: '/claimsSchema', message: 'is required for the custom profile' }]
+      })
+    }
+    return compileClaimsSchema(tenant.claimsSchema)
+  },
+  buildClaims ({ tenant, body, iat, exp, issuer }) {
+    const options = tenant.profileOptions as CustomOptions
+    const claims: JsonObject = {}
+    if (tenant.staticClaims !== undefined) putClaims(claims, tenant.staticClaims)
+    putClaims(claims, body)
+    const iss = options.issuer ?? issuer
+    if (iss !== undefined) putClaim(claims, 'iss', iss)
+    if (options.audience !== undefined) putClaim(claims, 'aud', Array.isArray(options.audience) ? [...options.audience] : options.audience)
+    if (options.jti === true) putClaim(claims, 'jti', randomUUID())
+    putClaim(claims, 'iat', iat)
+    putClaim(claims, 'exp', exp)
+    return { claims }
+  }
+}

@@ -1,0 +1,53 @@
+// The contract every token profile implements: request and options schemas, algorithms, lifetime rules and claim building.
+import type { TSchema } from 'typebox'
+import type { FieldError } from '../errors.js'
+import type { Alg, JsonObject, ProfileName, Tenant, TokenPolicy } from '../types.js'
+
+/** Lifetime limits a platform imposes, in seconds (inclusive). */
+export interface TtlBounds {
+  min?: number
+  max?: number
+}
+
+export interface ClaimsContext {
+  tenant: Tenant
+  /** The request body, already validated, without `ttl`. */
+  body: JsonObject
+  /** Unix seconds. */
+  iat: number
+  /** Unix seconds; `exp - iat` is the resolved ttl. */
+  exp: number
+  /** Set by the caller for asymmetric tenants: the token then carries `iss` = issuer. */
+  issuer?: string
+}
+
+export interface BuiltClaims {
+  claims: JsonObject
+  /** Header members beyond the `{ alg, typ: 'JWT', kid }` the signer always sets. */
+  header?: JsonObject
+}
+
+export interface Profile {
+  readonly name: ProfileName
+  /** Body of POST /tokens (with the optional `ttl`); for OpenAPI and validation. */
+  readonly requestSchema: TSchema
+  /** The tenant's `profileOptions`. */
+  readonly optionsSchema: TSchema
+  /** Allowed signing algorithms; the first one is the default. */
+  readonly algs: readonly Alg[]
+  readonly ttlBounds: TtlBounds
+  /** Token policy of a tenant that sets none. */
+  readonly policyDefaults: TokenPolicy
+  /** Claims the profile sets; a request naming one is a 400. */
+  readonly ownedClaims: readonly string[]
+  /** Checks of a schema-valid body that depend on the tenant or on several fields; paths are JSON pointers into the body. */
+  readonly checkBody?: (body: JsonObject, tenant: Tenant) => FieldError[]
+  /**
+   * Validator of the body's claims (the body without `ttl`) defined by the tenant rather than by
+   * `requestSchema` (the custom profile). Compiled once per tenant version.
+   */
+  readonly compileClaimsValidator?: (tenant: Tenant) => (claims: JsonObject) => FieldError[]
+  /** Fills defaults into schema-valid profile options. */
+  readonly applyOptionDefaults?: (options: JsonObject) => JsonObject
+  readonly buildClaims: (ctx: ClaimsContext) => BuiltClaims
+}

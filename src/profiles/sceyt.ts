@@ -1,0 +1,48 @@
+// Sceyt chat access tokens: sub, the application id (aid) and a not-before, RS256, lifetime 10 minutes to 12 hours.
+import { Type, type Static } from 'typebox'
+import { TokenmintError } from '../errors.js'
+import type { JsonObject } from '../types.js'
+import { DEFAULT_POLICY, Text, TtlField } from './fields.js'
+import type { Profile } from './profile.js'
+
+export const SCEYT_MIN_TTL = 600
+export const SCEYT_MAX_TTL = 43_200
+
+export const SceytRequestSchema = Type.Object({
+  sub: Text('The user id the token is for'),
+  notBefore: Type.Optional(Type.Integer({
+    minimum: 0,
+    description: 'Seconds after iat before the token may be used (nbf = iat + notBefore); default 0, less than the ttl'
+  })),
+  ttl: TtlField
+}, { additionalProperties: false })
+export type SceytRequest = Static<typeof SceytRequestSchema>
+
+export const SceytOptionsSchema = Type.Object({
+  applicationId: Text('The Sceyt application id, sent as the aid claim')
+}, { additionalProperties: false })
+export type SceytOptions = Static<typeof SceytOptionsSchema>
+
+export const sceyt: Profile = {
+  name: 'sceyt',
+  requestSchema: SceytRequestSchema,
+  optionsSchema: SceytOptionsSchema,
+  algs: ['RS256'],
+  ttlBounds: { min: SCEYT_MIN_TTL, max: SCEYT_MAX_TTL },
+  policyDefaults: { ...DEFAULT_POLICY, minTtl: SCEYT_MIN_TTL, maxTtl: SCEYT_MAX_TTL },
+  // `sub` is a request field here, not a claim the profile sets.
+  ownedClaims: ['aid', 'iss', 'aud', 'exp', 'nbf', 'iat', 'jti'],
+  buildClaims ({ tenant, body, iat, exp, issuer }) {
+    const notBefore = typeof body.notBefore === 'number' ? body.notBefore : 0
+    if (notBefore >= exp - iat) {
+      const message = `must be less than the token lifetime (${exp - iat} s)`
+      throw new TokenmintError('VALIDATION_FAILED', `/notBefore ${message}`, { errors: [{ path: '/notBefore', message }] })
+    }
+    const claims: JsonObject = { sub: body.sub, aid: tenant.profileOptions.applicationId }
+    if (issuer !== undefined) claims.iss = issuer
+    claims.iat = iat
+    claims.nbf = iat + notBefore
+    claims.exp = exp
+    return { claims }
+  }
+}

@@ -1,0 +1,24 @@
+// Sunshine Conversations (Smooch) app-user tokens: scope "appUser" and a string userId, HS256 with the app's key id.
+import { Type, type Static } from 'typebox'
+import { withTimes } from './claims.js'
+import { DEFAULT_POLICY, NoOptions, REGISTERED_CLAIMS, Text, TtlField } from './fields.js'
+import type { Profile } from './profile.js'
+
+export const SmoochRequestSchema = Type.Object({
+  userId: Text('The app user id; a string (a numeric id must be sent as its string form)'),
+  ttl: TtlField
+}, { additionalProperties: false })
+export type SmoochRequest = Static<typeof SmoochRequestSchema>
+
+export const smooch: Profile = {
+  name: 'smooch',
+  requestSchema: SmoochRequestSchema,
+  optionsSchema: NoOptions,
+  algs: ['HS256'],
+  ttlBounds: {},
+  policyDefaults: DEFAULT_POLICY,
+  ownedClaims: ['scope', ...REGISTERED_CLAIMS],
+  buildClaims ({ body, iat, exp, issuer }) {
+    return { claims: withTimes({ scope: 'appUser', userId: body.userId }, { iat, exp, issuer }) }
+  }
+}

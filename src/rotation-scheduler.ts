@@ -1,0 +1,64 @@
+// Periodic rotation: each tick reads the due-index and runs due tenants; no timer per tenant, no work done twice.
+import type { AdminService } from './admin-service.js'
+import type { Store } from './store/store.js'
+import type { Clock } from './types.js'
+
+export interface SchedulerOptions {
+  store: Store
+  admin: AdminService
+  clock: Clock
+  tickMs: number
+  /** Most tenants handled in one tick. */
+  batch?: number
+  onError?: (err: unknown, tenantId?: string) => void
+  onRotated?: (tenantId: string) => void
+}
+
+export class RotationScheduler {
+  private timer?: NodeJS.Timeout
+  private running?: Promise<number>
+
+  constructor (private readonly options: SchedulerOptions) {}
+
+  start (): void {
+    if (this.timer !== undefined) return
+    this.timer = setInterval(() => { this.tick().catch(err => this.options.onError?.(err)) }, this.options.tickMs)
+    this.timer.unref()
+  }
+
+  /** Handles every tenant due now; resolves with how many versions this instance created. Overlapping calls share one run. */
+  async tick (): Promise<number> {
+    if (this.running !== undefined) return await this.running
+    this.running = this.run().finally(() => { this.running = undefined })
+    return await this.running
+  }
+
+  async stop (): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+    if (this.running !== undefined) await this.running.catch(() => 0)
+  }
+
+  private async run (): Promise<number> {
+    const { store, admin, clock, onError, onRotated } = this.options
+    let due: string[]
+    try {
+      due = await store.listDueRotations(clock(), this.options.batch ?? 100)
+    } catch (err) {
+      onError?.(err)
+      return 0
+    }
+    let created = 0
+    for (const tenantId of due) {
+      try {
+        if (await admin.rotateIfDue(tenantId)) {
+          created++
+          onRotated?.(tenantId)
+        }
+      } catch (err) {
+        onError?.(err, tenantId)
+      }
+    }
+    return created
+  }
+}

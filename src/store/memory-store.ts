@@ -1,0 +1,225 @@
+// The embedded in-process store (dev mode): the Store semantics of the Redis store, kept in memory.
+import { TokenmintError, storeUnavailable } from '../errors.js'
+import type { ApiKeyRecord, AuditEntry, Clock, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
+import { DEFAULT_ONCE_TTL_MS, byCreation, decodeCursor, encodeCursor } from './common.js'
+import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
+
+export interface MemoryStoreOptions {
+  /** Decides when create-if-absent markers expire; Date.now by default. */
+  clock?: Clock
+}
+
+interface TenantRecord {
+  tenant: Tenant
+  keys: Map<string, KeyVersion>
+  apiKeys: Map<string, ApiKeyRecord>
+}
+
+interface LoggedEntry {
+  seq: number
+  entry: AuditEntry
+}
+
+/**
+ * Records are copied with structuredClone on the way in and out, so callers never share objects
+ * with the store. Versions survive a delete (as in Redis), so a re-created tenant never reuses one.
+ * Change listeners are called in a microtask after the write, never inside it.
+ */
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const
+  private readonly clock: Clock
+  private readonly tenants = new Map<string, TenantRecord>()
+  private readonly versions = new Map<string, number>()
+  private readonly audit = new Map<string, LoggedEntry[]>()
+  private readonly markers = new Map<string, number>()
+  private readonly rotationDue = new Map<string, number>()
+  private readonly listeners = new Set<ChangeListener>()
+  private auditSeq = 0
+  private closed = false
+
+  constructor (options: MemoryStoreOptions = {}) {
+    this.clock = options.clock ?? Date.now
+  }
+
+  async ping (): Promise<void> {
+    this.open()
+  }
+
+  async createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number> {
+    this.open()
+    if (this.tenants.has(tenant.id)) throw new TokenmintError('TENANT_EXISTS', 'the tenant already exists')
+    this.log(tenant.id, audit)
+    const keys = new Map<string, KeyVersion>()
+    if (firstKey !== undefined) keys.set(firstKey.kid, structuredClone(firstKey))
+    this.tenants.set(tenant.id, { tenant: structuredClone(tenant), keys, apiKeys: new Map() })
+    return this.bump(tenant.id)
+  }
+
+  async getSnapshot (tenantId: string): Promise<TenantSnapshot | undefined> {
+    this.open()
+    const record = this.tenants.get(tenantId)
+    if (record === undefined) return undefined
+    return structuredClone({
+      tenant: record.tenant,
+      keys: [...record.keys.values()],
+      apiKeys: [...record.apiKeys.values()].sort(byCreation),
+      version: this.versions.get(tenantId) ?? 0
+    })
+  }
+
+  async listTenants (options: ListTenantsOptions): Promise<Page<Tenant>> {
+    this.open()
+    const limit = Math.max(1, Math.floor(options.limit))
+    const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor)
+    const ids = [...this.tenants.keys()].filter(id => after === undefined || id > after).sort()
+    const items = ids.slice(0, limit).map(id => structuredClone(this.tenants.get(id)?.tenant as Tenant))
+    const nextCursor = ids.length > limit ? encodeCursor(items[items.length - 1].id) : null
+    return { items, nextCursor }
+  }
+
+  async updateTenant (tenant: Tenant, expectedVersion: number, audit: AuditEntry): Promise<number> {
+    const record = this.existing(tenant.id)
+    if ((this.versions.get(tenant.id) ?? 0) !== expectedVersion) {
+      throw new TokenmintError('CONFLICT', 'the tenant was changed by someone else; read it again')
+    }
+    this.log(tenant.id, audit)
+    record.tenant = structuredClone(tenant)
+    return this.bump(tenant.id)
+  }
+
+  async deleteTenant (tenantId: string, audit: AuditEntry): Promise<void> {
+    this.existing(tenantId)
+    this.log(tenantId, audit)
+    this.tenants.delete(tenantId)
+    this.rotationDue.delete(tenantId)
+    this.bump(tenantId)
+  }
+
+  async appendKey (tenantId: string, key: KeyVersion, audit: AuditEntry, options: AppendKeyOptions = {}): Promise<boolean> {
+    const record = this.existing(tenantId)
+    const marker = options.once === undefined ? undefined : `${tenantId}\u0000${options.once}`
+    if (marker !== undefined) {
+      const expiresAt = this.markers.get(marker)
+      if (expiresAt !== undefined && expiresAt > this.clock()) return false
+    }
+    if (record.keys.has(key.kid)) throw new TokenmintError('KID_EXISTS', 'the tenant already has a key with this kid')
+    this.log(tenantId, audit)
+    record.keys.set(key.kid, structuredClone(key))
+    if (marker !== undefined) this.markers.set(marker, this.clock() + (options.onceTtlMs ?? DEFAULT_ONCE_TTL_MS))
+    this.bump(tenantId)
+    return true
+  }
+
+  async revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry): Promise<number> {
+    const record = this.existing(tenantId)
+    const key = record.keys.get(kid)
+    if (key === undefined) throw new TokenmintError('KEY_NOT_FOUND', 'the tenant has no key with this kid')
+    if (key.revokedAt !== undefined) return key.revokedAt
+    this.log(tenantId, audit)
+    key.revokedAt = revokedAt
+    this.bump(tenantId)
+    return revokedAt
+  }
+
+  async putApiKey (record: ApiKeyRecord, audit: AuditEntry): Promise<void> {
+    const tenant = this.existing(record.tenant)
+    this.log(record.tenant, audit)
+    tenant.apiKeys.set(record.id, structuredClone(record))
+    this.bump(record.tenant)
+  }
+
+  async getApiKey (tenantId: string, id: string): Promise<ApiKeyRecord | undefined> {
+    this.open()
+    const record = this.tenants.get(tenantId)?.apiKeys.get(id)
+    return record === undefined ? undefined : structuredClone(record)
+  }
+
+  async deleteApiKey (tenantId: string, id: string, audit: AuditEntry): Promise<void> {
+    const tenant = this.existing(tenantId)
+    if (!tenant.apiKeys.has(id)) throw new TokenmintError('API_KEY_NOT_FOUND', 'the tenant has no API key with this id')
+    this.log(tenantId, audit)
+    tenant.apiKeys.delete(id)
+    this.bump(tenantId)
+  }
+
+  async appendAudit (entry: AuditEntry): Promise<void> {
+    this.open()
+    this.log(entry.tenant, entry)
+  }
+
+  async listAudit (options: ListAuditOptions): Promise<AuditEntry[]> {
+    this.open()
+    const limit = Math.floor(options.limit)
+    if (limit < 1) return []
+    if (options.tenant !== undefined) {
+      const log = this.audit.get(options.tenant) ?? []
+      return log.slice(-limit).reverse().map(({ entry }) => structuredClone(entry))
+    }
+    // Same order as the Redis store: by time, then by when it was written, newest first.
+    return [...this.audit.values()].flat()
+      .sort((a, b) => b.entry.at - a.entry.at || b.seq - a.seq)
+      .slice(0, limit)
+      .map(({ entry }) => structuredClone(entry))
+  }
+
+  async setRotationDue (tenantId: string, dueAt: number | null): Promise<void> {
+    this.open()
+    if (dueAt === null) this.rotationDue.delete(tenantId)
+    else this.rotationDue.set(tenantId, dueAt)
+  }
+
+  async listDueRotations (now: number, limit: number): Promise<string[]> {
+    this.open()
+    if (limit < 1) return []
+    return [...this.rotationDue.entries()]
+      .filter(([, dueAt]) => dueAt <= now)
+      .sort(([a, dueA], [b, dueB]) => dueA - dueB || (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, Math.floor(limit))
+      .map(([id]) => id)
+  }
+
+  onChange (listener: ChangeListener): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    this.listeners.clear()
+  }
+
+  private open (): void {
+    if (this.closed) throw storeUnavailable(new Error('the memory store is closed'))
+  }
+
+  private existing (tenantId: string): TenantRecord {
+    this.open()
+    const record = this.tenants.get(tenantId)
+    if (record === undefined) throw new TokenmintError('TENANT_NOT_FOUND', 'the tenant does not exist')
+    return record
+  }
+
+  private log (tenantId: string, entry: AuditEntry): void {
+    let log = this.audit.get(tenantId)
+    if (log === undefined) {
+      log = []
+      this.audit.set(tenantId, log)
+    }
+    log.push({ seq: ++this.auditSeq, entry: structuredClone(entry) })
+  }
+
+  private bump (tenantId: string): number {
+    const version = (this.versions.get(tenantId) ?? 0) + 1
+    this.versions.set(tenantId, version)
+    queueMicrotask(() => {
+      for (const listener of [...this.listeners]) {
+        try {
+          listener(tenantId, version)
+        } catch {
+          // A failing listener must not keep the others from hearing about the change.
+        }
+      }
+    })
+    return version
+  }
+}

@@ -1,0 +1,38 @@
+// Opens the store the config names: Redis (standalone or cluster) or, in embedded dev mode, the in-process store.
+import type { Config } from '../config.js'
+import { MemoryStore } from './memory-store.js'
+import { createRedisClient, type RedisClient } from './redis-client.js'
+import { RedisStore } from './redis-store.js'
+import type { Store } from './store.js'
+
+export interface StoreLogger {
+  warn: (fields: object, message: string) => void
+  info: (fields: object, message: string) => void
+}
+
+/** Warns once per connection when Redis keeps nothing on disk: keys live there. */
+async function checkPersistence (client: RedisClient, log: StoreLogger): Promise<void> {
+  try {
+    const nodes = 'nodes' in client && typeof client.nodes === 'function' ? client.nodes('master') : [client as never]
+    for (const node of nodes as Array<{ config: (op: 'GET', key: string) => Promise<unknown> }>) {
+      const [, aof] = await node.config('GET', 'appendonly') as [string, string]
+      const [, save] = await node.config('GET', 'save') as [string, string]
+      if (aof !== 'yes' && (save === undefined || save.trim() === '')) {
+        log.warn({ appendonly: aof, save }, 'the connected Redis persists nothing (no AOF, no RDB snapshots): every key would be lost on its restart')
+        return
+      }
+    }
+  } catch {
+    // CONFIG may be disabled (managed Redis); nothing to say then.
+  }
+}
+
+export function openStore (config: Config, log: StoreLogger): Store {
+  if (config.embedded) return new MemoryStore()
+  const options = { url: config.redisUrl, clusterNodes: config.redisClusterNodes, commandTimeoutMs: config.redisCommandTimeoutMs }
+  const client = createRedisClient({ ...options, name: 'tokenmint' })
+  const subscriber = createRedisClient({ ...options, name: 'tokenmint-sub' })
+  client.on('error', (err: Error) => log.warn({ message: err.message }, 'redis connection error'))
+  client.once('ready', () => { checkPersistence(client, log).catch(() => {}) })
+  return new RedisStore({ client, subscriber, prefix: config.redisPrefix })
+}

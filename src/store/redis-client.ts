@@ -1,0 +1,87 @@
+// Builds the ioredis client (standalone or cluster) with bounds that make a dead Redis fail fast instead of hanging.
+import { Cluster, Redis } from 'ioredis'
+
+export type RedisClient = Redis | Cluster
+
+export interface RedisClientOptions {
+  /** redis:// or rediss:// URL of a standalone server. */
+  url?: string
+  /** Seed nodes of a Redis Cluster; takes precedence over `url`. */
+  clusterNodes?: Array<{ host: string, port: number }>
+  /** Time a command may take before it fails. */
+  commandTimeoutMs: number
+  /** CLIENT SETNAME of the connections, to find them in CLIENT LIST. */
+  name?: string
+}
+
+/** Longest pause between two reconnection attempts. */
+const MAX_RECONNECT_DELAY_MS = 1000
+
+/** Reconnects forever: 50 ms, 100 ms, ... capped at one second. */
+function reconnectDelay (attempt: number): number {
+  return Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS)
+}
+
+/**
+ * Creates a connected-on-construction client that never queues commands while Redis is away:
+ *
+ * - `enableOfflineQueue: false`: a command sent while the connection is not ready fails at once
+ *   ("Stream isn't writeable ..." / "Cluster isn't ready ..."), so nothing piles up during an outage.
+ * - `commandTimeout`: a command sent on a connection that stopped answering fails after `commandTimeoutMs`.
+ * - `maxRetriesPerRequest: 0`: commands in flight when the connection drops fail then, and are never
+ *   replayed after the reconnect (a replayed Lua write could apply twice).
+ * - reconnection keeps trying forever with a backoff capped at one second, so service resumes by itself.
+ * - an 'error' listener is attached, so a Redis that is down at start never crashes the process;
+ *   callers may attach their own listeners to log (ioredis errors carry no command arguments).
+ *
+ * Cluster mode applies the same bounds: `enableOfflineQueue: false` on the cluster (per-node connections
+ * keep ioredis' own queue, bounded by `commandTimeout`), `clusterRetryStrategy` and
+ * `clusterNodeRetryStrategy` with the same capped backoff, so a lost node is retried rather than dropped.
+ */
+export function createRedisClient (options: RedisClientOptions): RedisClient {
+  const timeout = options.commandTimeoutMs
+  const common = {
+    commandTimeout: timeout,
+    connectTimeout: Math.max(2 * timeout, 1000),
+    maxRetriesPerRequest: 0,
+    connectionName: options.name
+  }
+  let client: RedisClient
+  if (options.clusterNodes !== undefined && options.clusterNodes.length > 0) {
+    client = new Cluster(options.clusterNodes, {
+      enableOfflineQueue: false,
+      clusterRetryStrategy: reconnectDelay,
+      clusterNodeRetryStrategy: reconnectDelay,
+      slotsRefreshTimeout: Math.max(timeout, 500),
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+      retryDelayOnTryAgain: 100,
+      maxRedirections: 8,
+      redisOptions: common
+    })
+  } else if (options.url !== undefined) {
+    client = new Redis(options.url, {
+      ...common,
+      enableOfflineQueue: false,
+      retryStrategy: reconnectDelay,
+      lazyConnect: false
+    })
+  } else {
+    throw new Error('createRedisClient needs a url or cluster nodes')
+  }
+  client.on('error', () => {
+    // Connection errors are reported to the callers of the failing commands; reconnection is automatic.
+  })
+  return client
+}
+
+/** Resolves when the client is ready for commands (at once if it already is). */
+export async function whenReady (client: RedisClient): Promise<void> {
+  if (client.status === 'ready') return
+  await new Promise<void>((resolve, reject) => {
+    const onReady = (): void => { client.off('end', onEnd); resolve() }
+    const onEnd = (): void => { client.off('ready', onReady); reject(new Error('the Redis client was closed')) }
+    client.once('ready', onReady)
+    client.once('end', onEnd)
+  })
+}

@@ -1,0 +1,149 @@
+// The Lua scripts that make every tenant write one atomic step: preconditions, audit entry, records, version, publish.
+
+/*
+ * Every write script takes the same first keys and arguments:
+ *   KEYS[1] tenant   KEYS[2] ver   KEYS[3] keys   KEYS[4] apikeys   KEYS[5] audit   (KEYS[6] once-marker)
+ *   ARGV[1..6] audit at, actor, action, tenant, kid ('' when none), ip
+ *   ARGV[7] change channel   ARGV[8] tenant id   ARGV[9..] the write's own arguments
+ * Lua does not roll back: the preconditions are checked before any write, the audit XADD is the
+ * first write (a failing audit write leaves nothing written), then the records, then INCR and PUBLISH.
+ * Domain failures are error replies whose first word is the TokenmintError code.
+ */
+const PRELUDE = `
+local function tm_audit()
+  local f = {'at', ARGV[1], 'actor', ARGV[2], 'action', ARGV[3], 'tenant', ARGV[4]}
+  if ARGV[5] ~= '' then
+    f[#f + 1] = 'kid'
+    f[#f + 1] = ARGV[5]
+  end
+  f[#f + 1] = 'ip'
+  f[#f + 1] = ARGV[6]
+  redis.call('XADD', KEYS[5], '*', unpack(f))
+end
+local function tm_bump()
+  local v = redis.call('INCR', KEYS[2])
+  redis.call('PUBLISH', ARGV[7], ARGV[8] .. ' ' .. v)
+  return v
+end
+local function tm_require_tenant()
+  if redis.call('EXISTS', KEYS[1]) == 0 then
+    return redis.error_reply('TENANT_NOT_FOUND')
+  end
+end
+-- A key record carries its position in the keyring as "_n" (the hash itself is unordered).
+local function tm_ordered(json, n)
+  return '{"_n":' .. n .. ',' .. string.sub(json, 2)
+end
+`
+
+/** ARGV[9] tenant JSON, ARGV[10] first key kid ('' for none), ARGV[11] first key JSON. Returns the version. */
+const CREATE_TENANT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.error_reply('TENANT_EXISTS')
+end
+tm_audit()
+redis.call('DEL', KEYS[3], KEYS[4])
+redis.call('SET', KEYS[1], ARGV[9])
+if ARGV[10] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[10], tm_ordered(ARGV[11], 1))
+end
+return tm_bump()
+`
+
+/** ARGV[9] tenant JSON, ARGV[10] expected version. Returns the new version. */
+const UPDATE_TENANT = `
+local missing = tm_require_tenant()
+if missing then return missing end
+if tonumber(redis.call('GET', KEYS[2]) or '0') ~= tonumber(ARGV[10]) then
+  return redis.error_reply('CONFLICT')
+end
+tm_audit()
+redis.call('SET', KEYS[1], ARGV[9])
+return tm_bump()
+`
+
+/** Removes the tenant, its keyring and its API keys; the audit stream and the version counter stay. */
+const DELETE_TENANT = `
+local missing = tm_require_tenant()
+if missing then return missing end
+tm_audit()
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+return tm_bump()
+`
+
+/** ARGV[9] kid, ARGV[10] key JSON, ARGV[11] marker TTL ms (with KEYS[6]). Returns the version, or 0 when the marker exists. */
+const APPEND_KEY = `
+local missing = tm_require_tenant()
+if missing then return missing end
+if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 1 then
+  return 0
+end
+if redis.call('HEXISTS', KEYS[3], ARGV[9]) == 1 then
+  return redis.error_reply('KID_EXISTS')
+end
+tm_audit()
+redis.call('HSET', KEYS[3], ARGV[9], tm_ordered(ARGV[10], redis.call('HLEN', KEYS[3]) + 1))
+if KEYS[6] then
+  redis.call('SET', KEYS[6], '1', 'PX', ARGV[11])
+end
+return tm_bump()
+`
+
+/** ARGV[9] kid, ARGV[10] revokedAt. Returns the effective revokedAt; an already revoked key is left as it is. */
+const REVOKE_KEY = `
+local missing = tm_require_tenant()
+if missing then return missing end
+local json = redis.call('HGET', KEYS[3], ARGV[9])
+if not json then
+  return redis.error_reply('KEY_NOT_FOUND')
+end
+local previous = cjson.decode(json).revokedAt
+if type(previous) == 'number' then
+  return previous
+end
+tm_audit()
+redis.call('HSET', KEYS[3], ARGV[9], string.sub(json, 1, -2) .. ',"revokedAt":' .. ARGV[10] .. '}')
+tm_bump()
+return tonumber(ARGV[10])
+`
+
+/** ARGV[9] API key id, ARGV[10] record JSON. Returns the version. */
+const PUT_API_KEY = `
+local missing = tm_require_tenant()
+if missing then return missing end
+tm_audit()
+redis.call('HSET', KEYS[4], ARGV[9], ARGV[10])
+return tm_bump()
+`
+
+/** ARGV[9] API key id. Returns the version. */
+const DELETE_API_KEY = `
+local missing = tm_require_tenant()
+if missing then return missing end
+if redis.call('HEXISTS', KEYS[4], ARGV[9]) == 0 then
+  return redis.error_reply('API_KEY_NOT_FOUND')
+end
+tm_audit()
+redis.call('HDEL', KEYS[4], ARGV[9])
+return tm_bump()
+`
+
+/** KEYS tenant, ver, keys, apikeys. Returns nil, or { tenant JSON, version, key JSONs, API key JSONs }. */
+const SNAPSHOT = `
+local tenant = redis.call('GET', KEYS[1])
+if not tenant then return nil end
+return { tenant, redis.call('GET', KEYS[2]) or '0', redis.call('HVALS', KEYS[3]), redis.call('HVALS', KEYS[4]) }
+`
+
+export const SCRIPTS = {
+  tmCreateTenant: PRELUDE + CREATE_TENANT,
+  tmUpdateTenant: PRELUDE + UPDATE_TENANT,
+  tmDeleteTenant: PRELUDE + DELETE_TENANT,
+  tmAppendKey: PRELUDE + APPEND_KEY,
+  tmRevokeKey: PRELUDE + REVOKE_KEY,
+  tmPutApiKey: PRELUDE + PUT_API_KEY,
+  tmDeleteApiKey: PRELUDE + DELETE_API_KEY,
+  tmSnapshot: SNAPSHOT
+} as const
+
+export type ScriptName = keyof typeof SCRIPTS

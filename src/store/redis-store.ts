@@ -1,0 +1,344 @@
+// The Redis store of record: per-tenant hash-tagged keys, one Lua script per write, pub/sub change notices.
+import { EventEmitter, once } from 'node:events'
+import { TokenmintError, invalid, storeUnavailable, type ErrorCode } from '../errors.js'
+import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
+import { whenReady, type RedisClient } from './redis-client.js'
+import { SCRIPTS, type ScriptName } from './redis-scripts.js'
+import { DEFAULT_ONCE_TTL_MS, byCreation, decodeCursor, encodeCursor } from './common.js'
+import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
+
+export interface RedisStoreOptions {
+  /** Carries every command; also exposed as `redis` for the rate limiter. */
+  client: RedisClient
+  /** A second connection, used only for SUBSCRIBE. */
+  subscriber: RedisClient
+  /** Namespace of every key and of the change channel, e.g. "tm:". */
+  prefix: string
+}
+
+const DOMAIN_ERRORS: Partial<Record<ErrorCode, string>> = {
+  TENANT_EXISTS: 'the tenant already exists',
+  TENANT_NOT_FOUND: 'the tenant does not exist',
+  KID_EXISTS: 'the tenant already has a key with this kid',
+  KEY_NOT_FOUND: 'the tenant has no key with this kid',
+  API_KEY_NOT_FOUND: 'the tenant has no API key with this id',
+  CONFLICT: 'the tenant was changed by someone else; read it again'
+}
+
+/**
+ * Maps a client failure to a TokenmintError: domain error replies of the scripts keep their code,
+ * everything else (connection lost, timeout, offline, cluster down, a failing audit write) is
+ * STORE_UNAVAILABLE. The cause keeps only name and message: ioredis attaches the command arguments
+ * to its errors, and those hold sealed key material and API key hashes.
+ */
+function storeError (err: unknown): TokenmintError {
+  if (err instanceof TokenmintError) return err
+  const message = err instanceof Error ? err.message : String(err)
+  // Redis 7 prefixes a code-less error_reply with "ERR "; the script's word follows.
+  const word = /^(?:ERR )?([A-Z_]+)/.exec(message)?.[1] as ErrorCode | undefined
+  const domain = word === undefined ? undefined : DOMAIN_ERRORS[word]
+  if (word !== undefined && domain !== undefined) return new TokenmintError(word, domain)
+  const cause = new Error(message)
+  cause.name = err instanceof Error ? err.name : 'Error'
+  return storeUnavailable(cause)
+}
+
+async function guarded<T> (operation: Promise<T>): Promise<T> {
+  try {
+    return await operation
+  } catch (err) {
+    throw storeError(err)
+  }
+}
+
+function parseRecord<T> (json: string): T {
+  try {
+    return JSON.parse(json) as T
+  } catch (err) {
+    throw new TokenmintError('INTERNAL', 'a stored record is not valid JSON', { cause: err })
+  }
+}
+
+type OrderedKey = KeyVersion & { _n?: number }
+
+/** Keys in the order they were appended (the script numbers them), without the position field. */
+function keyring (records: string[]): KeyVersion[] {
+  return records.map(json => parseRecord<OrderedKey>(json))
+    .sort((a, b) => (a._n ?? 0) - (b._n ?? 0))
+    .map(({ _n, ...key }) => key)
+}
+
+type StreamEntry = [id: string, fields: string[]]
+
+function auditEntry (fields: string[]): AuditEntry {
+  const map = new Map<string, string>()
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i], fields[i + 1])
+  const kid = map.get('kid')
+  return {
+    at: Number(map.get('at')),
+    actor: map.get('actor') ?? '',
+    action: map.get('action') ?? '',
+    tenant: map.get('tenant') ?? '',
+    ...(kid === undefined ? {} : { kid }),
+    ip: map.get('ip') ?? ''
+  }
+}
+
+function auditFields (entry: AuditEntry): string[] {
+  const fields = ['at', String(entry.at), 'actor', entry.actor, 'action', entry.action, 'tenant', entry.tenant]
+  if (entry.kid !== undefined) fields.push('kid', entry.kid)
+  fields.push('ip', entry.ip)
+  return fields
+}
+
+/** Stream ids "ms-seq" compared as numbers, newest first. */
+function newerStreamId (a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number)
+  const [bm, bs] = b.split('-').map(Number)
+  return bm - am || bs - as
+}
+
+async function quit (client: RedisClient): Promise<void> {
+  if (client.status === 'end') return
+  try {
+    await client.quit()
+  } catch {
+    client.disconnect()
+  }
+}
+
+type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>
+
+/**
+ * Built with `new RedisStore({ client, subscriber, prefix })` from two clients made by createRedisClient.
+ * The constructor does no I/O and works while Redis is down; `connected()` resolves once the main
+ * client is ready and the change subscription is active (tests and start-up checks use it).
+ * The store owns both clients: close() quits them.
+ *
+ * Keys (each tenant hash-tagged, so a tenant's keys share one cluster slot):
+ *   {prefix}{t:ID}:tenant  JSON Tenant            {prefix}{t:ID}:ver      integer version (kept on delete)
+ *   {prefix}{t:ID}:keys    hash kid → JSON key    {prefix}{t:ID}:apikeys  hash id → JSON ApiKeyRecord
+ *   {prefix}{t:ID}:audit   stream (kept on delete) {prefix}{t:ID}:once:M  create-if-absent marker (PX)
+ *   {prefix}tenants        sorted set of ids      {prefix}audit-tenants   set of ids with an audit stream
+ *   {prefix}rotation-due   sorted set id → due ms {prefix}changes         pub/sub channel, "ID VERSION"
+ */
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const
+  readonly redis: RedisClient
+  private readonly subscriber: RedisClient
+  private readonly prefix: string
+  private readonly channel: string
+  private readonly listeners = new Set<ChangeListener>()
+  private readonly events = new EventEmitter()
+  private subscribed = false
+  /** Set when the subscriber lost (or never had) its connection: the next subscription tells listeners '*'. */
+  private missedChanges = false
+  private closing: Promise<void> | undefined
+
+  constructor (options: RedisStoreOptions) {
+    this.redis = options.client
+    this.subscriber = options.subscriber
+    this.prefix = options.prefix
+    this.channel = `${options.prefix}changes`
+    for (const [name, lua] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, { lua })
+
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return
+      const space = message.lastIndexOf(' ')
+      if (space <= 0) return
+      this.notify(message.slice(0, space), Number(message.slice(space + 1)))
+    })
+    this.subscriber.on('close', () => {
+      this.subscribed = false
+      this.missedChanges = true
+    })
+    this.subscriber.on('ready', () => { this.subscribe() })
+    if (this.subscriber.status === 'ready') this.subscribe()
+  }
+
+  /** Resolves when commands can be sent and change notices are being received. */
+  async connected (): Promise<void> {
+    await whenReady(this.redis)
+    if (!this.subscribed) await once(this.events, 'subscribed')
+  }
+
+  async ping (): Promise<void> {
+    await guarded(this.redis.ping())
+  }
+
+  async createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number> {
+    // Index and audit set first: a failure after them leaves an id that listings skip, never a hidden tenant.
+    await guarded(this.redis.zadd(this.key('tenants'), 0, tenant.id))
+    await guarded(this.redis.sadd(this.key('audit-tenants'), tenant.id))
+    const version = await this.write('tmCreateTenant', tenant.id, audit, [
+      JSON.stringify(tenant), firstKey?.kid ?? '', firstKey === undefined ? '' : JSON.stringify(firstKey)
+    ])
+    // Again after the write: a concurrent delete of the previous tenant with this id may have removed the entry.
+    await guarded(this.redis.zadd(this.key('tenants'), 0, tenant.id))
+    return version
+  }
+
+  async getSnapshot (tenantId: string): Promise<TenantSnapshot | undefined> {
+    const k = this.tenantKeys(tenantId)
+    const reply = await this.script('tmSnapshot', [k.tenant, k.ver, k.keys, k.apikeys], []) as
+      [string, string, string[], string[]] | null
+    if (reply === null) return undefined
+    const [tenant, version, keys, apiKeys] = reply
+    return {
+      tenant: parseRecord<Tenant>(tenant),
+      keys: keyring(keys),
+      apiKeys: apiKeys.map(json => parseRecord<ApiKeyRecord>(json)).sort(byCreation),
+      version: Number(version)
+    }
+  }
+
+  async listTenants (options: ListTenantsOptions): Promise<Page<Tenant>> {
+    const limit = Math.max(1, Math.floor(options.limit))
+    let from = options.cursor === undefined ? '-' : `(${decodeCursor(options.cursor)}`
+    const items: Tenant[] = []
+    for (;;) {
+      const ids = await guarded(this.redis.zrangebylex(this.key('tenants'), from, '+', 'LIMIT', 0, limit + 1))
+      // One GET per id (in a cluster the tenants live in different slots); ids without a tenant are skipped.
+      const records = await guarded(Promise.all(ids.map(async id => await this.redis.get(this.tenantKeys(id).tenant))))
+      for (const json of records) {
+        if (json === null) continue
+        if (items.length === limit) {
+          return { items, nextCursor: encodeCursor(items[items.length - 1].id) }
+        }
+        items.push(parseRecord<Tenant>(json))
+      }
+      if (ids.length < limit + 1) return { items, nextCursor: null }
+      from = `(${ids[ids.length - 1]}`
+    }
+  }
+
+  async updateTenant (tenant: Tenant, expectedVersion: number, audit: AuditEntry): Promise<number> {
+    return await this.write('tmUpdateTenant', tenant.id, audit, [JSON.stringify(tenant), String(expectedVersion)])
+  }
+
+  async deleteTenant (tenantId: string, audit: AuditEntry): Promise<void> {
+    await this.write('tmDeleteTenant', tenantId, audit, [])
+    await guarded(this.redis.zrem(this.key('tenants'), tenantId))
+    await guarded(this.redis.zrem(this.key('rotation-due'), tenantId))
+    // A tenant re-created with this id in the meantime must stay listed.
+    if (await guarded(this.redis.exists(this.tenantKeys(tenantId).tenant)) === 1) {
+      await guarded(this.redis.zadd(this.key('tenants'), 0, tenantId))
+    }
+  }
+
+  async appendKey (tenantId: string, key: KeyVersion, audit: AuditEntry, options: AppendKeyOptions = {}): Promise<boolean> {
+    const ttl = options.onceTtlMs ?? DEFAULT_ONCE_TTL_MS
+    const version = await this.write('tmAppendKey', tenantId, audit, [key.kid, JSON.stringify(key), String(Math.max(1, Math.ceil(ttl)))], options.once)
+    return version > 0
+  }
+
+  async revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry): Promise<number> {
+    if (!Number.isSafeInteger(revokedAt)) throw invalid('revokedAt', 'must be a whole number of milliseconds')
+    return await this.write('tmRevokeKey', tenantId, audit, [kid, String(revokedAt)])
+  }
+
+  async putApiKey (record: ApiKeyRecord, audit: AuditEntry): Promise<void> {
+    await this.write('tmPutApiKey', record.tenant, audit, [record.id, JSON.stringify(record)])
+  }
+
+  async getApiKey (tenantId: string, id: string): Promise<ApiKeyRecord | undefined> {
+    const json = await guarded(this.redis.hget(this.tenantKeys(tenantId).apikeys, id))
+    return json === null ? undefined : parseRecord<ApiKeyRecord>(json)
+  }
+
+  async deleteApiKey (tenantId: string, id: string, audit: AuditEntry): Promise<void> {
+    await this.write('tmDeleteApiKey', tenantId, audit, [id])
+  }
+
+  async appendAudit (entry: AuditEntry): Promise<void> {
+    await guarded(this.redis.sadd(this.key('audit-tenants'), entry.tenant))
+    await guarded(this.redis.xadd(this.tenantKeys(entry.tenant).audit, '*', ...auditFields(entry)))
+  }
+
+  async listAudit (options: ListAuditOptions): Promise<AuditEntry[]> {
+    const limit = Math.floor(options.limit)
+    if (limit < 1) return []
+    if (options.tenant !== undefined) {
+      const entries = await guarded(this.redis.xrevrange(this.tenantKeys(options.tenant).audit, '+', '-', 'COUNT', limit)) as StreamEntry[]
+      return entries.map(([, fields]) => auditEntry(fields))
+    }
+    // Newest `limit` of every tenant's stream, merged by time (then stream id), newest first.
+    const tenants = await guarded(this.redis.smembers(this.key('audit-tenants')))
+    const streams = await guarded(Promise.all(tenants.map(async tenant =>
+      await this.redis.xrevrange(this.tenantKeys(tenant).audit, '+', '-', 'COUNT', limit) as StreamEntry[])))
+    return streams.flat()
+      .map(([id, fields]) => ({ id, entry: auditEntry(fields) }))
+      .sort((a, b) => b.entry.at - a.entry.at || newerStreamId(a.id, b.id))
+      .slice(0, limit)
+      .map(({ entry }) => entry)
+  }
+
+  async setRotationDue (tenantId: string, dueAt: number | null): Promise<void> {
+    if (dueAt === null) {
+      await guarded(this.redis.zrem(this.key('rotation-due'), tenantId))
+    } else {
+      await guarded(this.redis.zadd(this.key('rotation-due'), dueAt, tenantId))
+    }
+  }
+
+  async listDueRotations (now: number, limit: number): Promise<string[]> {
+    if (limit < 1) return []
+    return await guarded(this.redis.zrangebyscore(this.key('rotation-due'), '-inf', now, 'LIMIT', 0, Math.floor(limit)))
+  }
+
+  onChange (listener: ChangeListener): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  async close (): Promise<void> {
+    this.closing ??= Promise.all([quit(this.redis), quit(this.subscriber)]).then(() => {})
+    await this.closing
+  }
+
+  private key (name: string): string {
+    return `${this.prefix}${name}`
+  }
+
+  private tenantKeys (tenantId: string): { tenant: string, ver: string, keys: string, apikeys: string, audit: string, base: string } {
+    const base = `${this.prefix}{t:${tenantId}}`
+    return { base, tenant: `${base}:tenant`, ver: `${base}:ver`, keys: `${base}:keys`, apikeys: `${base}:apikeys`, audit: `${base}:audit` }
+  }
+
+  private async script (name: ScriptName, keys: string[], args: string[]): Promise<unknown> {
+    const command = (this.redis as unknown as Record<ScriptName, ScriptCommand>)[name]
+    return await guarded(command.call(this.redis, keys.length, ...keys, ...args))
+  }
+
+  /** Runs a tenant write script; see redis-scripts.ts for the argument layout. */
+  private async write (name: ScriptName, tenantId: string, audit: AuditEntry, args: string[], onceMarker?: string): Promise<number> {
+    const k = this.tenantKeys(tenantId)
+    const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit]
+    if (onceMarker !== undefined) keys.push(`${k.base}:once:${onceMarker}`)
+    const auditArgs = [String(audit.at), audit.actor, audit.action, audit.tenant, audit.kid ?? '', audit.ip]
+    return Number(await this.script(name, keys, [...auditArgs, this.channel, tenantId, ...args]))
+  }
+
+  /** (Re)subscribes to the change channel; a failure waits for the next 'ready'. */
+  private subscribe (): void {
+    if (this.closing !== undefined) return
+    this.subscriber.subscribe(this.channel).then(() => {
+      this.subscribed = true
+      this.events.emit('subscribed')
+      if (this.missedChanges) {
+        this.missedChanges = false
+        this.notify('*', 0)
+      }
+    }, () => {})
+  }
+
+  private notify (tenantId: string, version: number): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(tenantId, version)
+      } catch {
+        // A failing listener must not keep the others from hearing about the change.
+      }
+    }
+  }
+}

@@ -1,0 +1,149 @@
+// A tenant's snapshot compiled for the hot path: profile validator, key view, signers and JWKS body, built once per version.
+import { createHash, randomInt } from 'node:crypto'
+import { parse as parseDuration } from '@lukeed/ms'
+import { retireAfterMs } from './admin-service.js'
+import { secretMatches } from './api-keys.js'
+import type { Sealer } from './crypto/envelope.js'
+import { TokenmintError } from './errors.js'
+import { deriveKeyring, type KeyringView } from './keys/key-state.js'
+import { compileTenantProfile, type CompiledTenantProfile } from './profiles/index.js'
+import { resolveTtl } from './profiles/ttl.js'
+import { createTokenSigner, type TokenSigner } from './tokens/signer.js'
+import { verifyToken, type VerifyResult } from './tokens/verify.js'
+import type { Alg, ApiKeyRecord, KeyVersion, Tenant, TenantSnapshot } from './types.js'
+
+export interface RuntimeOptions {
+  sealer: Sealer
+  jwksMaxAge: number
+  publicUrl: string
+}
+
+export interface IssuedToken {
+  token: string
+  tokenType: 'JWT'
+  alg: Alg
+  kid: string
+  issuedAt: number
+  expiresAt: number
+}
+
+export interface JwksDocument {
+  body: string
+  etag: string
+}
+
+export type ApiKeyCheck = 'ok' | 'unknown' | 'deleted'
+
+export class TenantRuntime {
+  readonly tenant: Tenant
+  readonly version: number
+  readonly keys: KeyVersion[]
+  readonly issuer: string
+  readonly profile: CompiledTenantProfile
+  /** The rate-limit window in ms. */
+  readonly rateWindowMs: number
+  private readonly apiKeys: Map<string, ApiKeyRecord>
+  private readonly retireAfterMs: number
+  private readonly signers = new Map<string, TokenSigner>()
+  private view?: KeyringView<KeyVersion>
+  private jwksDocument?: JwksDocument
+  private jwksView?: KeyringView<KeyVersion>
+
+  constructor (snapshot: TenantSnapshot, private readonly options: RuntimeOptions) {
+    this.tenant = snapshot.tenant
+    this.version = snapshot.version
+    this.keys = snapshot.keys
+    this.apiKeys = new Map(snapshot.apiKeys.map(record => [record.id, record]))
+    this.retireAfterMs = retireAfterMs(snapshot.tenant.tokenPolicy, options.jwksMaxAge)
+    this.issuer = `${options.publicUrl}/t/${snapshot.tenant.id}`
+    this.profile = compileTenantProfile(snapshot.tenant)
+    const window = snapshot.tenant.rateLimit.timeWindow
+    this.rateWindowMs = typeof window === 'number' ? window : (parseDuration(window) ?? 60_000)
+  }
+
+  /** The key view at `now`, derived again only when a state change is due. */
+  keyring (now: number): KeyringView<KeyVersion> {
+    const view = this.view
+    if (view !== undefined && now >= view.at && (view.nextChangeAt === undefined || now < view.nextChangeAt)) return view
+    this.view = deriveKeyring(this.keys, now, this.retireAfterMs)
+    return this.view
+  }
+
+  checkApiKey (id: string, secret: string): ApiKeyCheck {
+    const record = this.apiKeys.get(id)
+    if (record === undefined || !secretMatches(record, secret)) return 'unknown'
+    return record.deletedAt === undefined ? 'ok' : 'deleted'
+  }
+
+  /** Signer of a key, decrypted once per runtime. */
+  signerFor (key: KeyVersion): TokenSigner {
+    let signer = this.signers.get(key.kid)
+    if (signer === undefined) {
+      const secret = this.options.sealer.open(key.sealed, { tenant: this.tenant.id, kid: key.kid })
+      signer = createTokenSigner({ alg: key.alg, kid: key.kid, secret })
+      this.signers.set(key.kid, signer)
+    }
+    return signer
+  }
+
+  async issue (body: unknown, now: number): Promise<IssuedToken> {
+    const { ttl, input } = this.profile.validateBody(body)
+    const lifetime = resolveTtl(this.tenant.tokenPolicy, ttl)
+    const activeKey = this.keyring(now).activeKey
+    if (activeKey === undefined) throw new TokenmintError('NO_ACTIVE_KEY', `tenant ${this.tenant.id} has no active key`)
+    const signer = this.signerFor(activeKey)
+    const iat = Math.floor(now / 1000)
+    const exp = iat + lifetime
+    const built = this.profile.buildClaims({
+      tenant: this.tenant,
+      body: input,
+      iat,
+      exp,
+      issuer: signer.alg === 'HS256' ? undefined : this.issuer
+    })
+    const token = await signer.sign(built.claims, built.header)
+    return { token, tokenType: 'JWT', alg: signer.alg, kid: signer.kid, issuedAt: iat, expiresAt: exp }
+  }
+
+  /** Checks a token as the tenant's platform would. */
+  async verify (token: string, now: number): Promise<VerifyResult> {
+    return await verifyToken(token, {
+      tenant: this.tenant,
+      keys: this.keys,
+      now,
+      retireAfterMs: this.retireAfterMs,
+      issuer: this.issuer,
+      material: key => this.options.sealer.open(key.sealed, { tenant: this.tenant.id, kid: key.kid }),
+      maxLifetime: this.tenant.tokenPolicy.maxTtl
+    })
+  }
+
+  /** The JWKS body, computed once per keyring version and state change. */
+  jwks (now: number): JwksDocument {
+    const view = this.keyring(now)
+    if (this.jwksDocument === undefined || this.jwksView !== view) {
+      const body = JSON.stringify({ keys: view.publishedKeys.map(key => key.publicJwk) })
+      this.jwksDocument = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` }
+      this.jwksView = view
+    }
+    return this.jwksDocument
+  }
+
+  /** Cache-Control max-age with a little jitter, so verifiers do not refresh in lockstep. */
+  jwksMaxAge (): number {
+    const max = this.options.jwksMaxAge
+    return max - randomInt(0, Math.max(1, Math.floor(max / 10)))
+  }
+
+  discovery (publicUrl: string): Record<string, unknown> {
+    const algs = [...new Set([this.tenant.alg, ...this.keys.filter(k => k.alg !== 'HS256').map(k => k.alg)])].filter(a => a !== 'HS256')
+    return {
+      issuer: this.issuer,
+      jwks_uri: `${publicUrl}/t/${this.tenant.id}/.well-known/jwks.json`,
+      id_token_signing_alg_values_supported: algs,
+      response_types_supported: ['id_token'],
+      subject_types_supported: ['public'],
+      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti']
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// The per-tenant rate limit is counted in Redis, so every instance shares it, and a Redis failure never blocks issuance.
+import t from 'tap'
+import { build, storeReady } from '../../helpers/build.js'
+import { startRedis, uniquePrefix } from '../../helpers/redis-server.js'
+import { createTenant, issue } from '../../helpers/tenants.js'
+
+t.test('two instances on one Redis share a limit of 20 per minute exactly', async t => {
+  const redis = await startRedis(t)
+  const prefix = uniquePrefix()
+  const a = await build(t, { redisUrl: redis.url, prefix })
+  const b = await build(t, { redisUrl: redis.url, prefix })
+  await storeReady(a.app)
+  await storeReady(b.app)
+  const tenant = await createTenant(a.app, { id: 'limited', profile: 'smooch', rateLimit: { max: 20, timeWindow: '1 minute' } })
+  const statuses: number[] = []
+  let limited: Awaited<ReturnType<typeof issue>> | undefined
+  for (let i = 0; i < 30; i++) {
+    const res = await issue(i % 2 === 0 ? a.app : b.app, tenant.id, tenant.apiKey, { userId: `u${i}` })
+    statuses.push(res.statusCode)
+    if (res.statusCode === 429) limited = res
+  }
+  t.equal(statuses.filter(s => s === 201).length, 20)
+  t.equal(statuses.filter(s => s === 429).length, 10)
+  t.same(statuses.slice(0, 20), Array(20).fill(201), 'the first 20 pass, whichever instance took them')
+  t.ok(limited)
+  if (limited !== undefined) {
+    t.equal(limited.json().code, 'RATE_LIMITED')
+    t.match(limited.headers['content-type'], /^application\/problem\+json/)
+    t.equal(limited.headers['x-ratelimit-limit'], '20')
+    t.equal(limited.headers['x-ratelimit-remaining'], '0')
+    t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 60)
+    t.ok(Number(limited.headers['x-ratelimit-reset']) > 0)
+  }
+})
+
+t.test('when Redis fails, the limiter lets cached tenants through instead of hanging', async t => {
+  const redis = await startRedis(t)
+  const { app } = await build(t, { redisUrl: redis.url })
+  await storeReady(app)
+  const tenant = await createTenant(app, { id: 'open-on-failure', profile: 'smooch', rateLimit: { max: 5, timeWindow: 60000 } })
+  t.equal((await issue(app, tenant.id, tenant.apiKey, { userId: 'u' })).statusCode, 201)
+  await redis.kill()
+  const started = Date.now()
+  const res = await issue(app, tenant.id, tenant.apiKey, { userId: 'u' })
+  t.equal(res.statusCode, 201, 'the cached tenant still gets a token')
+  t.ok(Date.now() - started < 5000, 'and it did not hang')
+})

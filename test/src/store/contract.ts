@@ -1,0 +1,304 @@
+// The Store contract: one suite that every store implementation must pass.
+import type { Test } from 'tap'
+import type { Store } from '../../../src/store/store.js'
+import type { ApiKeyRecord, AuditEntry, KeyVersion, Tenant } from '../../../src/types.js'
+
+export interface StoreFixture {
+  store: Store
+}
+
+const T0 = 1_700_000_000_000
+
+export function tenantFixture (id: string, name = `Tenant ${id}`): Tenant {
+  return {
+    id,
+    name,
+    profile: 'custom',
+    profileOptions: { audience: 'chat' },
+    alg: 'ES256',
+    tokenPolicy: { defaultTtl: 300, minTtl: 60, maxTtl: 3600, clockSkew: 30 },
+    rateLimit: { max: 100, timeWindow: '1 minute' },
+    createdAt: T0,
+    updatedAt: T0
+  }
+}
+
+export function keyFixture (kid: string, at = T0): KeyVersion {
+  return {
+    kid,
+    alg: 'ES256',
+    source: 'generated',
+    createdAt: at,
+    publishAt: at,
+    activateAt: at,
+    publicJwk: { kty: 'EC', crv: 'P-256', x: `x-${kid}`, y: `y-${kid}`, kid, alg: 'ES256', use: 'sig' },
+    sealed: { mk: 'mk-1', dk: `dk-${kid}`, ct: `sealed-material-of-${kid}` }
+  }
+}
+
+export function apiKeyFixture (tenant: string, id: string, createdAt = T0): ApiKeyRecord {
+  return { id, tenant, name: `key ${id}`, hash: 'ab'.repeat(32), createdAt }
+}
+
+export function auditFixture (action: string, tenant: string, at = T0, kid?: string): AuditEntry {
+  return { at, actor: 'admin', action, tenant, ...(kid === undefined ? {} : { kid }), ip: '127.0.0.1' }
+}
+
+/** Resolves with the first change notice that matches. */
+export async function changeNotice (store: Store, matches: (tenantId: string, version: number) => boolean): Promise<[string, number]> {
+  return await new Promise(resolve => {
+    const off = store.onChange((tenantId, version) => {
+      if (!matches(tenantId, version)) return
+      off()
+      resolve([tenantId, version])
+    })
+  })
+}
+
+export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>): void {
+  async function open (t: Test): Promise<Store> {
+    const { store } = await makeStore()
+    t.teardown(async () => { await store.close() })
+    return store
+  }
+
+  t.test('createTenant and getSnapshot', async t => {
+    const store = await open(t)
+    const tenant = tenantFixture('acme')
+    const key = keyFixture('k1')
+    const version = await store.createTenant(tenant, key, auditFixture('tenant.create', 'acme'))
+    t.ok(version >= 1, 'a created tenant has a version')
+
+    const snapshot = await store.getSnapshot('acme')
+    t.same(snapshot, { tenant, keys: [key], apiKeys: [], version })
+    t.equal(await store.getSnapshot('nobody'), undefined, 'an unknown tenant has no snapshot')
+
+    await t.rejects(store.createTenant(tenantFixture('acme', 'other'), undefined, auditFixture('tenant.create', 'acme')), { code: 'TENANT_EXISTS' })
+    t.equal((await store.getSnapshot('acme'))?.tenant.name, 'Tenant acme', 'a refused create changes nothing')
+
+    await store.createTenant(tenantFixture('bare'), undefined, auditFixture('tenant.create', 'bare'))
+    t.same((await store.getSnapshot('bare'))?.keys, [], 'a tenant may start without a key')
+
+    // Records are copies both ways.
+    tenant.name = 'changed by the caller'
+    if (snapshot !== undefined) snapshot.keys[0].kid = 'changed'
+    const again = await store.getSnapshot('acme')
+    t.equal(again?.tenant.name, 'Tenant acme')
+    t.equal(again?.keys[0].kid, 'k1')
+  })
+
+  t.test('listTenants pages by id with an opaque cursor', async t => {
+    const store = await open(t)
+    t.same(await store.listTenants({ limit: 10 }), { items: [], nextCursor: null }, 'empty store')
+    for (const id of ['carol', 'alice', 'erin', 'bob', 'dave']) {
+      await store.createTenant(tenantFixture(id), undefined, auditFixture('tenant.create', id))
+    }
+    const first = await store.listTenants({ limit: 2 })
+    t.same(first.items.map(item => item.id), ['alice', 'bob'])
+    t.type(first.nextCursor, 'string')
+    const second = await store.listTenants({ limit: 2, cursor: first.nextCursor ?? undefined })
+    t.same(second.items.map(item => item.id), ['carol', 'dave'])
+    const third = await store.listTenants({ limit: 2, cursor: second.nextCursor ?? undefined })
+    t.same(third.items.map(item => item.id), ['erin'])
+    t.equal(third.nextCursor, null, 'the last page has no cursor')
+    t.same(third.items[0], tenantFixture('erin'), 'items are whole tenants')
+
+    const exact = await store.listTenants({ limit: 5 })
+    t.equal(exact.items.length, 5)
+    t.equal(exact.nextCursor, null, 'a page that ends exactly at the last tenant has no cursor')
+
+    await store.deleteTenant('bob', auditFixture('tenant.delete', 'bob'))
+    t.same((await store.listTenants({ limit: 10 })).items.map(item => item.id), ['alice', 'carol', 'dave', 'erin'], 'a deleted tenant is not listed')
+
+    await t.rejects(store.listTenants({ limit: 2, cursor: 'not a cursor!' }), { code: 'VALIDATION_FAILED' })
+  })
+
+  t.test('updateTenant replaces the record only at the expected version', async t => {
+    const store = await open(t)
+    const v1 = await store.createTenant(tenantFixture('acme'), undefined, auditFixture('tenant.create', 'acme'))
+    const v2 = await store.updateTenant(tenantFixture('acme', 'Renamed'), v1, auditFixture('tenant.update', 'acme'))
+    t.ok(v2 > v1, 'the version moves forward')
+    const snapshot = await store.getSnapshot('acme')
+    t.equal(snapshot?.tenant.name, 'Renamed')
+    t.equal(snapshot?.version, v2)
+
+    await t.rejects(store.updateTenant(tenantFixture('acme', 'Stale'), v1, auditFixture('tenant.update', 'acme')), { code: 'CONFLICT' })
+    const after = await store.getSnapshot('acme')
+    t.equal(after?.tenant.name, 'Renamed', 'a conflicting update changes nothing')
+    t.equal(after?.version, v2, 'a conflicting update does not bump the version')
+    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).map(entry => entry.action), ['tenant.update', 'tenant.create'], 'a conflicting update is not audited')
+
+    await t.rejects(store.updateTenant(tenantFixture('ghost'), 1, auditFixture('tenant.update', 'ghost')), { code: 'TENANT_NOT_FOUND' })
+  })
+
+  t.test('deleteTenant removes keys and API keys and keeps the audit log', async t => {
+    const store = await open(t)
+    const v1 = await store.createTenant(tenantFixture('acme'), keyFixture('k1'), auditFixture('tenant.create', 'acme', T0))
+    await store.putApiKey(apiKeyFixture('acme', 'ak1'), auditFixture('apikey.create', 'acme', T0 + 1))
+    await store.setRotationDue('acme', T0)
+    await store.deleteTenant('acme', auditFixture('tenant.delete', 'acme', T0 + 2))
+
+    t.equal(await store.getSnapshot('acme'), undefined, 'the tenant is gone')
+    t.equal(await store.getApiKey('acme', 'ak1'), undefined, 'its API keys are gone')
+    t.same(await store.listDueRotations(T0 + 10, 10), [], 'its rotation schedule is gone')
+    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).map(entry => entry.action),
+      ['tenant.delete', 'apikey.create', 'tenant.create'], 'its audit log stays')
+    await t.rejects(store.deleteTenant('acme', auditFixture('tenant.delete', 'acme')), { code: 'TENANT_NOT_FOUND' })
+
+    const recreated = await store.createTenant(tenantFixture('acme'), undefined, auditFixture('tenant.create', 'acme'))
+    const snapshot = await store.getSnapshot('acme')
+    t.same(snapshot?.keys, [], 'a re-created tenant does not inherit keys')
+    t.same(snapshot?.apiKeys, [], 'a re-created tenant does not inherit API keys')
+    t.ok(recreated > v1 + 2, 'a re-created tenant never reuses a version')
+  })
+
+  t.test('appendKey keeps the order of the keyring and refuses a taken kid', async t => {
+    const store = await open(t)
+    await store.createTenant(tenantFixture('acme'), keyFixture('m'), auditFixture('tenant.create', 'acme'))
+    // Same timestamps on purpose: only the order of appending tells them apart.
+    await store.appendKey('acme', keyFixture('z'), auditFixture('key.rotate', 'acme', T0, 'z'))
+    await store.appendKey('acme', keyFixture('a'), auditFixture('key.rotate', 'acme', T0, 'a'))
+    t.same((await store.getSnapshot('acme'))?.keys.map(key => key.kid), ['m', 'z', 'a'])
+    t.same((await store.getSnapshot('acme'))?.keys[1], keyFixture('z'), 'keys come back as they were given')
+
+    const before = await store.getSnapshot('acme')
+    await t.rejects(store.appendKey('acme', keyFixture('z', T0 + 5), auditFixture('key.rotate', 'acme')), { code: 'KID_EXISTS' })
+    t.same(await store.getSnapshot('acme'), before, 'a refused append changes nothing')
+    await t.rejects(store.appendKey('ghost', keyFixture('k'), auditFixture('key.rotate', 'ghost')), { code: 'TENANT_NOT_FOUND' })
+  })
+
+  t.test('appendKey with a once-marker appends exactly once', async t => {
+    const store = await open(t)
+    await store.createTenant(tenantFixture('acme'), undefined, auditFixture('tenant.create', 'acme'))
+    const options = { once: 'rotation:42', onceTtlMs: 60_000 }
+    t.equal(await store.appendKey('acme', keyFixture('p1'), auditFixture('key.rotate', 'acme'), options), true, 'the first claim appends')
+    const before = await store.getSnapshot('acme')
+    t.equal(await store.appendKey('acme', keyFixture('p2'), auditFixture('key.rotate', 'acme'), options), false, 'a second claim does not')
+    t.same(await store.getSnapshot('acme'), before, 'nothing was written, not even the version')
+    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).map(entry => entry.action), ['key.rotate', 'tenant.create'], 'nor audited')
+
+    // Racing claims: one wins.
+    const race = await Promise.all(['r1', 'r2', 'r3'].map(async kid =>
+      await store.appendKey('acme', keyFixture(kid), auditFixture('key.rotate', 'acme'), { once: 'rotation:43', onceTtlMs: 60_000 })))
+    t.equal(race.filter(Boolean).length, 1, 'exactly one racing claim wins')
+    t.same((await store.getSnapshot('acme'))?.keys.map(key => key.kid).filter(kid => kid.startsWith('r')).length, 1, 'exactly one racing key is stored')
+
+    t.equal(await store.appendKey('acme', keyFixture('plain'), auditFixture('key.rotate', 'acme')), true, 'without a marker appendKey always appends')
+  })
+
+  t.test('revokeKey sets revokedAt once', async t => {
+    const store = await open(t)
+    await store.createTenant(tenantFixture('acme'), keyFixture('k1'), auditFixture('tenant.create', 'acme'))
+    t.equal(await store.revokeKey('acme', 'k1', T0 + 5000, auditFixture('key.revoke', 'acme', T0, 'k1')), T0 + 5000)
+    const revoked = await store.getSnapshot('acme')
+    t.equal(revoked?.keys[0].revokedAt, T0 + 5000)
+    t.same({ ...revoked?.keys[0], revokedAt: undefined }, { ...keyFixture('k1'), revokedAt: undefined }, 'the rest of the key is untouched')
+
+    t.equal(await store.revokeKey('acme', 'k1', T0 + 9000, auditFixture('key.revoke', 'acme', T0, 'k1')), T0 + 5000, 'revoking again keeps the first time')
+    t.same(await store.getSnapshot('acme'), revoked, 'revoking again writes nothing')
+
+    await t.rejects(store.revokeKey('acme', 'nope', T0, auditFixture('key.revoke', 'acme')), { code: 'KEY_NOT_FOUND' })
+    await t.rejects(store.revokeKey('ghost', 'k1', T0, auditFixture('key.revoke', 'ghost')), { code: 'TENANT_NOT_FOUND' })
+  })
+
+  t.test('API keys: put, get, delete', async t => {
+    const store = await open(t)
+    await store.createTenant(tenantFixture('acme'), undefined, auditFixture('tenant.create', 'acme'))
+    const second = apiKeyFixture('acme', 'ak2', T0 + 10)
+    const first = apiKeyFixture('acme', 'ak1', T0)
+    await store.putApiKey(second, auditFixture('apikey.create', 'acme'))
+    await store.putApiKey(first, auditFixture('apikey.create', 'acme'))
+    t.same(await store.getApiKey('acme', 'ak1'), first)
+    t.equal(await store.getApiKey('acme', 'nope'), undefined)
+    t.equal(await store.getApiKey('ghost', 'ak1'), undefined)
+    t.same((await store.getSnapshot('acme'))?.apiKeys, [first, second], 'the snapshot holds them, oldest first')
+
+    await store.deleteApiKey('acme', 'ak1', auditFixture('apikey.delete', 'acme'))
+    t.equal(await store.getApiKey('acme', 'ak1'), undefined)
+    t.same((await store.getSnapshot('acme'))?.apiKeys, [second])
+    await t.rejects(store.deleteApiKey('acme', 'ak1', auditFixture('apikey.delete', 'acme')), { code: 'API_KEY_NOT_FOUND' })
+    await t.rejects(store.deleteApiKey('ghost', 'ak1', auditFixture('apikey.delete', 'ghost')), { code: 'TENANT_NOT_FOUND' })
+    await t.rejects(store.putApiKey(apiKeyFixture('ghost', 'ak1'), auditFixture('apikey.create', 'ghost')), { code: 'TENANT_NOT_FOUND' })
+  })
+
+  t.test('audit log: newest first, per tenant or across tenants', async t => {
+    const store = await open(t)
+    const version = await store.createTenant(tenantFixture('acme'), undefined, auditFixture('tenant.create', 'acme', T0))
+    await store.appendAudit(auditFixture('token.policy.read', 'acme', T0 + 10))
+    await store.appendAudit(auditFixture('key.export', 'beta', T0 + 20, 'k9'))
+    await store.appendAudit(auditFixture('tenant.read', 'acme', T0 + 30))
+
+    t.same(await store.listAudit({ tenant: 'acme', limit: 10 }), [
+      auditFixture('tenant.read', 'acme', T0 + 30),
+      auditFixture('token.policy.read', 'acme', T0 + 10),
+      auditFixture('tenant.create', 'acme', T0)
+    ], 'one tenant, newest first')
+    t.same(await store.listAudit({ limit: 10 }), [
+      auditFixture('tenant.read', 'acme', T0 + 30),
+      auditFixture('key.export', 'beta', T0 + 20, 'k9'),
+      auditFixture('token.policy.read', 'acme', T0 + 10),
+      auditFixture('tenant.create', 'acme', T0)
+    ], 'all tenants merged, newest first')
+    t.same((await store.listAudit({ limit: 2 })).map(entry => entry.action), ['tenant.read', 'key.export'], 'limit keeps the newest')
+    t.same((await store.listAudit({ tenant: 'acme', limit: 1 })).map(entry => entry.action), ['tenant.read'])
+    t.same(await store.listAudit({ tenant: 'nobody', limit: 10 }), [])
+    t.notOk('kid' in (await store.listAudit({ tenant: 'acme', limit: 1 }))[0], 'no kid when none was given')
+    t.equal((await store.getSnapshot('acme'))?.version, version, 'appendAudit alone does not bump the version')
+  })
+
+  t.test('rotation due index', async t => {
+    const store = await open(t)
+    await store.setRotationDue('a', T0 + 1000)
+    await store.setRotationDue('c', T0 + 3000)
+    await store.setRotationDue('b', T0 + 2000)
+    t.same(await store.listDueRotations(T0 + 2000, 10), ['a', 'b'], 'due at or before now, earliest first')
+    t.same(await store.listDueRotations(T0 + 2000, 1), ['a'], 'at most limit')
+    t.same(await store.listDueRotations(T0, 10), [], 'nothing due yet')
+    await store.setRotationDue('b', null)
+    t.same(await store.listDueRotations(T0 + 5000, 10), ['a', 'c'], 'null clears')
+    await store.setRotationDue('a', T0 + 4000)
+    t.same(await store.listDueRotations(T0 + 3000, 10), ['c'], 'a new time replaces the old one')
+  })
+
+  t.test('every write bumps the version and is announced through onChange', async t => {
+    const store = await open(t)
+    const heard: number[] = []
+    store.onChange((tenantId, version) => { if (tenantId === 'acme') heard.push(version) })
+    const dropped: number[] = []
+    const unsubscribe = store.onChange((tenantId, version) => { if (tenantId === 'acme') dropped.push(version) })
+
+    const versions: number[] = []
+    const current = async (): Promise<number> => (await store.getSnapshot('acme'))?.version ?? -1
+    const created = changeNotice(store, tenantId => tenantId === 'acme')
+    versions.push(await store.createTenant(tenantFixture('acme'), keyFixture('k1'), auditFixture('tenant.create', 'acme')))
+    t.same(await created, ['acme', versions[0]], 'the create is announced with its version')
+    t.same(dropped, [versions[0]])
+    unsubscribe()
+
+    versions.push(await store.updateTenant(tenantFixture('acme', 'Renamed'), versions[0], auditFixture('tenant.update', 'acme')))
+    await store.appendKey('acme', keyFixture('k2'), auditFixture('key.rotate', 'acme'))
+    versions.push(await current())
+    await store.revokeKey('acme', 'k1', T0, auditFixture('key.revoke', 'acme'))
+    versions.push(await current())
+    await store.putApiKey(apiKeyFixture('acme', 'ak1'), auditFixture('apikey.create', 'acme'))
+    versions.push(await current())
+    await store.deleteApiKey('acme', 'ak1', auditFixture('apikey.delete', 'acme'))
+    versions.push(await current())
+    const last = changeNotice(store, (tenantId, version) => tenantId === 'acme' && version > versions[versions.length - 1])
+    await store.deleteTenant('acme', auditFixture('tenant.delete', 'acme'))
+    const [, deletedVersion] = await last
+    versions.push(deletedVersion)
+
+    for (let i = 1; i < versions.length; i++) t.ok(versions[i] > versions[i - 1], `write ${i} bumped the version`)
+    t.same(heard, versions, 'every write was announced, in order, with its version')
+    t.same(dropped, [versions[0]], 'an unsubscribed listener hears nothing more')
+  })
+
+  t.test('ping, and close is idempotent', async t => {
+    const { store } = await makeStore()
+    await store.ping()
+    await store.close()
+    await store.close()
+    await t.rejects(store.ping(), { code: 'STORE_UNAVAILABLE' }, 'a closed store is unavailable')
+  })
+}
