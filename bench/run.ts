@@ -14,8 +14,11 @@ import {
 } from './lib/tokenmint.js'
 
 /** Seconds added per measurement for connection set-up and bookkeeping, in the plan. */
-const MEASUREMENT_OVERHEAD_S = 0.5
-const LATER_WARMUP_S = 0.5
+const MEASUREMENT_OVERHEAD_S = 0.2
+/** Runs after the first reuse warm servers: no separate warm-up. */
+const LATER_WARMUP_S = 0
+/** Above this much CPU (percent of one core) used by unrelated processes, a measurement is flagged as noisy. */
+const NOISY_OTHER_CPU_PERCENT = 25
 
 interface SetupInfo {
   buildMs?: number
@@ -56,7 +59,7 @@ function plan (options: BenchOptions, targets: string[]): { estimateMs: number, 
   const lines = [
     `plan: cases ${options.cases.join(', ')}${options.baselinesOnly ? ' (baselines only)' : ''}`,
     `      ${targets.length} measurements per run x ${options.runs} run(s), ${options.durationS} s each at -c ${options.connections}` +
-      ` (+${options.warmupS} s warm-up in run 1${options.runs > 1 ? `, ${Math.min(LATER_WARMUP_S, options.warmupS)} s after` : ''})`,
+      ` (+${options.warmupS} s warm-up in run 1${options.runs > 1 ? (LATER_WARMUP_S > 0 ? `, ${LATER_WARMUP_S} s after` : ', none after') : ''})`,
     `      order of run 1: ${runOrder(options.cases, t => targets.includes(t), 0).join(' > ') || '(nothing)'}`
   ]
   if (tokenmint) {
@@ -121,7 +124,13 @@ async function main (): Promise<number> {
         ` (${t.perSec.toFixed(0)} tenants/s, concurrency ${t.concurrency})${t.failures > 0 ? `, ${t.failures} failures: ${t.firstError ?? ''}` : ''}`)
     }
     if (setup.tokenmintHwmMb !== undefined) log(`tokenmint VmHWM at the end: ${setup.tokenmintHwmMb} MB`)
+    const all = [...records.values()].flatMap(r => r.runs)
+    const noisy = all.filter(m => m.otherCpuPercent > NOISY_OTHER_CPU_PERCENT).length
+    if (noisy > 0) {
+      setup.notes.push(`${noisy} of ${all.length} measurements ran while other processes used more than ${NOISY_OTHER_CPU_PERCENT}% of a core (other CPU%): treat their numbers as noisy, or rerun on a quiet machine`)
+    }
     for (const note of setup.notes) log(`note: ${note}`)
+    log('CPU columns are percent of one core: srv = server process, cli = load generator (this process), other = everything else on the machine (noise)')
     log('ratios are medians of per-run ratios (targets interleaved within each run); req/s, p50, p99 are medians; peak RSS is the max over runs')
     if (abortReason !== undefined) log(`stopped early: ${abortReason}`)
     if (fatal !== undefined) log(`error: ${fatal.message}`)
@@ -201,7 +210,7 @@ async function main (): Promise<number> {
       const redis = await startRedis()
       setup.redisPort = redis.port
       log(`redis-server on 127.0.0.1:${redis.port}`)
-      const settings = newSettings(redis.url, options.env)
+      const settings = newSettings(redis.url, options.env, [], options.entry)
       if (timeStartup && !stopping()) {
         const samples = await measureStartup(settings, options.startupSamples)
         setup.startup = startupSummary(samples)
@@ -296,12 +305,12 @@ async function main (): Promise<number> {
       const server = servers.get(TARGETS[id].server)
       const request = requests.get(id)
       if (server === undefined || request === undefined) return true
-      const m = await measure(server.port, server.pid, request, { connections: options.connections, durationS: options.durationS, warmupS })
+      const m = await measure(server.port, server.pid, request, { connections: options.connections, durationS: options.durationS, warmupS, shouldStop: stopping })
       // A measurement cut short by a signal or the watchdog is not kept.
-      if (stopping() && m.durationS < options.durationS * 0.9) return false
+      if (m === undefined || (stopping() && m.durationS < options.durationS * 0.9)) return false
       records.get(id)?.runs.push({ run: run + 1, ...m })
       log(`[run ${run + 1}/${options.runs}] ${id.padEnd(14)} ${m.reqPerSec.toLocaleString('en-US').padStart(8)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms` +
-        `  RSS ${m.peakRssMb} MB  CPU ${m.cpuPercent}%  non-2xx ${m.non2xx + m.errors + m.timeouts}  (${seconds(Date.now() - startedAt.getTime())})`)
+        `  RSS ${m.peakRssMb} MB  CPU srv ${m.cpuPercent}% cli ${m.clientCpuPercent}% other ${m.otherCpuPercent}%  non-2xx ${m.non2xx + m.errors + m.timeouts}  (${seconds(Date.now() - startedAt.getTime())})`)
       return true
     }
     let going = true

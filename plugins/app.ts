@@ -4,6 +4,7 @@ import type { Config } from '../src/config.js'
 import { openStore } from '../src/store/open-store.js'
 import type { Store } from '../src/store/store.js'
 import type { Clock } from '../src/types.js'
+import metrics from './external/metrics.js'
 import docs from './external/swagger.js'
 import problem from './app/problem.js'
 import services from './app/services.js'
@@ -54,10 +55,12 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(problem)
   await app.register(validation)
   await app.register(services, { config, store, clock, scheduler: options.scheduler ?? true })
+  await app.register(metrics)
   await app.register(docs)
   await app.register(healthRoutes)
   await app.register(jwksRoutes)
   await app.register(tenantApi)
   await app.register(adminRoutes, { prefix: '/v1/admin' })
+  await app.register((await import('./routes/dashboard.js')).default)
   return app
 }

@@ -7,7 +7,6 @@ import { generateKey, type KeyMaterial } from './keys/generate.js'
 import { importPrivateKeyPem, importSecret } from './keys/import.js'
 import { deriveKeyring, type KeyState } from './keys/key-state.js'
 import { getProfile, resolveTenantSettings } from './profiles/index.js'
-import { validateClaimsSchema } from './profiles/custom-schema.js'
 import type { Store } from './store/store.js'
 import { iso, parseTime } from './time.js'
 import type { Alg, ApiKeyRecord, AuditEntry, Clock, JsonObject, KeyVersion, Page, ProfileName, RateLimitPolicy, RotationPolicy, Tenant, TenantSnapshot, TokenPolicy } from './types.js'
@@ -182,11 +181,6 @@ export class AdminService {
   }
 
   private settings (input: TenantInput | (TenantPatch & { profile: ProfileName })): Pick<Tenant, 'alg' | 'profileOptions' | 'tokenPolicy'> {
-    if (input.claimsSchema !== undefined) validateClaimsSchema(input.claimsSchema)
-    if (input.profile === 'custom' && input.claimsSchema === undefined) throw invalid('/claimsSchema', 'is required for the custom profile')
-    if (input.profile !== 'custom' && (input.claimsSchema !== undefined || input.staticClaims !== undefined)) {
-      throw invalid(input.claimsSchema !== undefined ? '/claimsSchema' : '/staticClaims', 'is only for the custom profile')
-    }
     return resolveTenantSettings({
       profile: input.profile,
       profileOptions: input.profileOptions,
@@ -347,7 +341,8 @@ export class AdminService {
   async addKey (tenantId: string, input: KeyInput, who: Actor): Promise<{ key: KeyView, secret?: string }> {
     const snapshot = await this.snapshot(tenantId)
     const now = this.clock()
-    const activateAt = input.activateAt === undefined ? now : parseTime(input.activateAt, '/activateAt')
+    // A past activateAt would backdate the handover and cut the previous key's retiring window short: it means now.
+    const activateAt = input.activateAt === undefined ? now : Math.max(now, parseTime(input.activateAt, '/activateAt'))
     const { material, source } = await this.material(snapshot.tenant, input)
     this.allowedAlg(snapshot.tenant, material.alg)
     if (snapshot.keys.some(key => key.kid === material.kid)) throw invalid('/kid', `kid ${material.kid} is already used by this tenant`, 'KID_EXISTS')

@@ -15,6 +15,8 @@ export interface LoadOptions {
   connections: number
   durationS: number
   warmupS: number
+  /** Checked after the warm-up: true skips the measured part. */
+  shouldStop?: () => boolean
 }
 
 export interface Measurement {
@@ -33,7 +35,12 @@ export interface Measurement {
   durationS: number
   peakRssMb: number
   hwmMb: number
+  /** Server CPU, percent of one core. */
   cpuPercent: number
+  /** Load generator CPU, percent of one core (near 100: the client may be the limit). */
+  clientCpuPercent: number
+  /** CPU used by other processes on the machine during the window, percent of one core. */
+  otherCpuPercent: number
 }
 
 let current: autocannon.Instance | undefined
@@ -80,9 +87,10 @@ function fire (port: number, request: LoadRequest, connections: number, duration
 const MB = 1024 * 1024
 const round = (n: number, digits = 2): number => Number(n.toFixed(digits))
 
-/** Warms up (not recorded), then measures for durationS while sampling the server process `pid`. */
-export async function measure (port: number, pid: number, request: LoadRequest, options: LoadOptions): Promise<Measurement> {
+/** Warms up (not recorded), then measures for durationS while sampling the server process `pid`; undefined if stopped before measuring. */
+export async function measure (port: number, pid: number, request: LoadRequest, options: LoadOptions): Promise<Measurement | undefined> {
   if (options.warmupS > 0) await fire(port, request, options.connections, options.warmupS)
+  if (options.shouldStop?.() === true) return undefined
   const sampler = sampleProcess(pid)
   let result: autocannon.Result
   let proc: ProcWindow
@@ -106,6 +114,8 @@ export async function measure (port: number, pid: number, request: LoadRequest, 
     durationS: round(durationS),
     peakRssMb: round(proc.peakRssBytes / MB, 1),
     hwmMb: round(proc.hwmBytes / MB, 1),
-    cpuPercent: round(proc.cpuPercent, 0)
+    cpuPercent: round(proc.cpuPercent, 0),
+    clientCpuPercent: round(proc.clientCpuPercent, 0),
+    otherCpuPercent: round(proc.otherCpuPercent, 0)
   }
 }

@@ -1,6 +1,7 @@
 // Command-line options of the bench runner (`npm run bench -- --help`).
 import { parseArgs } from 'node:util'
 import { CASE_ALIASES, CASES, STARTUP_CASE } from './cases.js'
+import { SERVER_ENTRY } from './tokenmint.js'
 
 export interface BenchOptions {
   durationS: number
@@ -10,13 +11,15 @@ export interface BenchOptions {
   /** Only baseline servers: no Redis, no tokenmint (works before the service exists). */
   baselinesOnly: boolean
   connections: number
-  /** Warm-up before each measurement in the first run; later runs use at most 0.5 s. */
+  /** Warm-up before each measurement in the first run (later runs reuse warm servers). */
   warmupS: number
   budgetS: number
   tenants: number
   setupConcurrency: number
   startupSamples: number
   build: boolean
+  /** Server entry run with node (default dist/src/server.js). */
+  entry: string
   env: Record<string, string>
   failOnTarget: boolean
 }
@@ -31,12 +34,13 @@ export const USAGE = `usage: npm run bench -- [options]
                         or "all" (default), or "baselines" (baseline servers only, no tokenmint/Redis)
   --quick               --duration 3 --runs 1 (explicit --duration/--runs still win)
   --connections C       autocannon connections (default 50)
-  --warmup S            warm-up before each measurement of run 1 (default 2; later runs 0.5)
+  --warmup S            warm-up before each measurement of run 1 (default 1; later runs none)
   --budget S            bound on the whole run in seconds (default 480); stops cleanly with what was measured
   --tenants N           tenants in the many-tenants case (default 10000)
   --setup-concurrency N concurrent admin requests while creating tenants (default 64)
   --startup-samples N   tokenmint starts timed for start-up-to-ready (default 3)
   --no-build            do not run \`npm run build\` first (dist/ must be current)
+  --entry PATH          server entry to run with node (default dist/src/server.js; implies --no-build)
   --env KEY=VALUE       extra environment for tokenmint (repeatable), e.g. --env CACHE_MAX_TENANTS=20000
   --fail-on-target      exit 3 when a target is missed
   -h, --help            this text`
@@ -64,6 +68,7 @@ export function parseOptions (argv: string[]): BenchOptions | 'help' {
       'setup-concurrency': { type: 'string' },
       'startup-samples': { type: 'string' },
       'no-build': { type: 'boolean', default: false },
+      entry: { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
       'fail-on-target': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
@@ -96,12 +101,13 @@ export function parseOptions (argv: string[]): BenchOptions | 'help' {
     cases: [...new Set(cases)],
     baselinesOnly,
     connections: positiveNumber('connections', values.connections, 50, true),
-    warmupS: values.warmup === '0' ? 0 : positiveNumber('warmup', values.warmup, 2, false),
+    warmupS: values.warmup === '0' ? 0 : positiveNumber('warmup', values.warmup, 1, false),
     budgetS: positiveNumber('budget', values.budget, 480, false),
     tenants: positiveNumber('tenants', values.tenants, 10_000, true),
     setupConcurrency: positiveNumber('setup-concurrency', values['setup-concurrency'], 64, true),
     startupSamples: positiveNumber('startup-samples', values['startup-samples'], 3, true),
-    build: values['no-build'] !== true,
+    build: values['no-build'] !== true && values.entry === undefined,
+    entry: values.entry ?? SERVER_ENTRY,
     env,
     failOnTarget: values['fail-on-target'] === true
   }

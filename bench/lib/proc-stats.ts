@@ -31,6 +31,19 @@ export function readCpuSeconds (pid: number): number | undefined {
   }
 }
 
+/** Busy and total CPU time of the whole machine, seconds summed over all CPUs. */
+export function readMachineCpu (): { busy: number, total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number)
+    const total = ticks.reduce((a, b) => a + b, 0)
+    const idle = ticks[3] + ticks[4]
+    return { busy: (total - idle) / CLOCK_TICKS_PER_SECOND, total: total / CLOCK_TICKS_PER_SECOND }
+  } catch {
+    return undefined
+  }
+}
+
 export interface ProcWindow {
   /** Highest VmRSS seen while sampling, bytes. */
   peakRssBytes: number
@@ -38,6 +51,10 @@ export interface ProcWindow {
   hwmBytes: number
   /** CPU time of the process over the window divided by wall time, percent of one core. */
   cpuPercent: number
+  /** CPU of this process (the load generator), percent of one core. */
+  clientCpuPercent: number
+  /** CPU used on the machine by neither the server nor the load generator, percent of one core: noise. */
+  otherCpuPercent: number
 }
 
 export interface ProcSampler { stop: () => ProcWindow }
@@ -45,6 +62,8 @@ export interface ProcSampler { stop: () => ProcWindow }
 export function sampleProcess (pid: number, intervalMs = 100): ProcSampler {
   const startedAt = process.hrtime.bigint()
   const cpuStart = readCpuSeconds(pid) ?? 0
+  const clientStart = process.cpuUsage()
+  const machineStart = readMachineCpu()
   let peakRssBytes = readMemory(pid)?.rssBytes ?? 0
   const timer = setInterval(() => {
     const memory = readMemory(pid)
@@ -57,10 +76,17 @@ export function sampleProcess (pid: number, intervalMs = 100): ProcSampler {
       if (memory !== undefined && memory.rssBytes > peakRssBytes) peakRssBytes = memory.rssBytes
       const wallSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9
       const cpuSeconds = (readCpuSeconds(pid) ?? cpuStart) - cpuStart
+      const client = process.cpuUsage(clientStart)
+      const clientSeconds = (client.user + client.system) / 1e6
+      const machineEnd = readMachineCpu()
+      const machineBusy = machineStart !== undefined && machineEnd !== undefined ? machineEnd.busy - machineStart.busy : 0
+      const percent = (x: number): number => wallSeconds > 0 ? (x / wallSeconds) * 100 : 0
       return {
         peakRssBytes,
         hwmBytes: memory?.hwmBytes ?? 0,
-        cpuPercent: wallSeconds > 0 ? (cpuSeconds / wallSeconds) * 100 : 0
+        cpuPercent: percent(cpuSeconds),
+        clientCpuPercent: percent(clientSeconds),
+        otherCpuPercent: Math.max(0, percent(machineBusy - cpuSeconds - clientSeconds))
       }
     }
   }

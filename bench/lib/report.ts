@@ -90,10 +90,10 @@ function table (header: string[], rows: string[][], rightAligned: Set<number>): 
 
 export function targetsTable (summaries: TargetSummary[]): string {
   const rows = summaries.map(s => [
-    s.id, s.label, fmt(s.reqPerSec), fmt(s.p50Ms, 1), fmt(s.p99Ms, 1), fmt(s.peakRssMb, 1), fmt(s.cpuPercent),
+    s.id, s.label, fmt(s.reqPerSec), fmt(s.p50Ms, 1), fmt(s.p99Ms, 1), fmt(s.peakRssMb, 1), fmt(s.cpuPercent), fmt(s.clientCpuPercent), fmt(s.otherCpuPercent),
     fmt(s.non2xx + s.errors + s.timeouts), String(s.runs) + (s.error !== undefined ? '  ERROR: ' + s.error.split('\n')[0].slice(0, 120) : '')
   ])
-  return table(['target', 'what', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'CPU %', 'non-2xx', 'runs'], rows, new Set([2, 3, 4, 5, 6, 7]))
+  return table(['target', 'what', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'srv CPU%', 'cli CPU%', 'other CPU%', 'non-2xx', 'runs'], rows, new Set([2, 3, 4, 5, 6, 7, 8, 9]))
 }
 
 export function checksTable (checks: CheckResult[]): string {

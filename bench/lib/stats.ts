@@ -29,6 +29,8 @@ export interface TargetSummary {
   /** Highest VmRSS of the server process over all runs of this target. */
   peakRssMb?: number
   cpuPercent?: number
+  clientCpuPercent?: number
+  otherCpuPercent?: number
   non2xx: number
   errors: number
   timeouts: number
@@ -47,6 +49,8 @@ export function summarize (record: TargetRecord): TargetSummary {
     p99Ms: median(pick(m => m.p99Ms)),
     peakRssMb: record.runs.length > 0 ? Math.max(...pick(m => m.peakRssMb)) : undefined,
     cpuPercent: median(pick(m => m.cpuPercent)),
+    clientCpuPercent: median(pick(m => m.clientCpuPercent)),
+    otherCpuPercent: median(pick(m => m.otherCpuPercent)),
     non2xx: sum(pick(m => m.non2xx)),
     errors: sum(pick(m => m.errors)),
     timeouts: sum(pick(m => m.timeouts)),

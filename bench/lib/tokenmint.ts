@@ -1,6 +1,7 @@
 // Drives the real tokenmint for the bench: build, start `node dist/src/server.js` on a bench Redis, readiness, admin set-up, sanity checks.
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createVerifier } from 'fast-jwt'
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose'
@@ -25,10 +26,13 @@ export interface TokenmintSettings {
   extraEnv: Record<string, string>
   /** Extra node flags, e.g. --cpu-prof for the profiler. */
   nodeArgs: string[]
+  /** Server entry, relative to the repository root or absolute. */
+  entry: string
 }
 
-export function newSettings (redisUrl: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): TokenmintSettings {
+export function newSettings (redisUrl: string, extraEnv: Record<string, string> = {}, nodeArgs: string[] = [], entry = SERVER_ENTRY): TokenmintSettings {
   return {
+    entry,
     redisUrl,
     masterKey: randomBytes(32).toString('base64'),
     adminToken: `bench-admin-${randomBytes(18).toString('base64url')}`,
@@ -88,13 +92,13 @@ async function readyOnce (baseUrl: string): Promise<boolean> {
 
 /** Spawns tokenmint and polls GET /readyz every 10 ms until 200 (bounded). */
 export async function startTokenmint (settings: TokenmintSettings, readyTimeoutMs = 20_000): Promise<TokenmintInstance> {
-  if (!existsSync(new URL(`../../${SERVER_ENTRY}`, import.meta.url))) {
-    throw new Error(`${SERVER_ENTRY} not found: run \`npm run build\` (or drop --no-build)`)
+  if (!existsSync(resolve(ROOT, settings.entry))) {
+    throw new Error(`${settings.entry} not found: run \`npm run build\` (or drop --no-build)`)
   }
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
   const started = process.hrtime.bigint()
-  const child = spawnTracked('tokenmint', process.execPath, [...settings.nodeArgs, SERVER_ENTRY], { cwd: ROOT, env: environment(settings, port) })
+  const child = spawnTracked('tokenmint', process.execPath, [...settings.nodeArgs, settings.entry], { cwd: ROOT, env: environment(settings, port) })
   const deadline = Date.now() + readyTimeoutMs
   while (Date.now() < deadline) {
     if (!child.isRunning()) throw new Error(`tokenmint exited before it was ready:\n${child.tail()}`)

@@ -14,6 +14,11 @@ import type { Clock } from '../../src/types.js'
 export interface Metrics {
   rateLimited: (tenant: string) => void
   rateLimiterErrors: () => void
+  tokenIssued: (tenant: string, profile: string, alg: string) => void
+  /** A new key version was scheduled: by the admin rotate route ('manual') or the rotation scheduler ('scheduled'). */
+  keyRotated: (trigger: 'manual' | 'scheduled') => void
+  /** A store read took `ms` and failed or not. */
+  storeCall: (operation: 'getSnapshot' | 'ping', ms: number, failed: boolean) => void
 }
 
 export interface Services {
@@ -47,7 +52,13 @@ export default fp(async function services (app: FastifyInstance, options: Servic
     sealer,
     jwksMaxAge: config.jwksMaxAge,
     publicUrl: config.publicUrl
-  }), { maxTenants: config.cacheMaxTenants, ttlMs: config.cacheTtlMs, staleMaxMs: config.staleMaxMs, clock })
+  }), {
+    maxTenants: config.cacheMaxTenants,
+    ttlMs: config.cacheTtlMs,
+    staleMaxMs: config.staleMaxMs,
+    clock,
+    onStoreRead: (ms, failed) => app.tokenmint.metrics?.storeCall('getSnapshot', ms, failed)
+  })
   const admin = new AdminService({
     store,
     sealer,
@@ -61,7 +72,10 @@ export default fp(async function services (app: FastifyInstance, options: Servic
     clock,
     tickMs: config.rotationTickMs,
     onError: (err, tenant) => app.log.warn({ err, tenant }, 'periodic rotation step failed'),
-    onRotated: tenant => app.log.info({ tenant }, 'periodic rotation created a new key version')
+    onRotated: tenant => {
+      app.log.info({ tenant }, 'periodic rotation created a new key version')
+      app.tokenmint.metrics?.keyRotated('scheduled')
+    }
   })
   app.decorate('tokenmint', { config, store, cache, admin, scheduler, clock })
   if (options.scheduler) app.addHook('onReady', async () => scheduler.start())

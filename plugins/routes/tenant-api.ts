@@ -82,7 +82,9 @@ export default async function tenantApi (fastify: FastifyInstance) {
       response: { 201: IssuedToken, ...problems(400, 401, 403, 404, 409, 413, 415, 429, 503) }
     }
   }, async (request, reply) => {
-    const issued = await runtimeOf(request).issue(request.body, clock())
+    const runtime = runtimeOf(request)
+    const issued = await runtime.issue(request.body, clock())
+    app.tokenmint.metrics?.tokenIssued(runtime.tenant.id, runtime.tenant.profile, issued.alg)
     return await reply.code(201).send(issued)
   })
 

@@ -9,6 +9,8 @@ export interface CacheOptions {
   ttlMs: number
   staleMaxMs: number
   clock: Clock
+  /** Told how long each store read of a snapshot took (ms, monotonic) and whether it failed; for metrics. */
+  onStoreRead?: (ms: number, failed: boolean) => void
 }
 
 export interface CacheStats {
@@ -82,9 +84,11 @@ export class TenantCache<R> {
   private async load (tenantId: string): Promise<R | undefined> {
     const previous = this.entries.peek(tenantId)
     let snapshot: TenantSnapshot | undefined
+    const started = performance.now()
     try {
       snapshot = await this.store.getSnapshot(tenantId)
     } catch (err) {
+      this.options.onStoreRead?.(performance.now() - started, true)
       if (isTokenmintError(err) && err.code === 'STORE_UNAVAILABLE' && previous !== undefined &&
           this.options.clock() - previous.checkedAt < this.options.staleMaxMs) {
         this.stats.stale++
@@ -92,6 +96,7 @@ export class TenantCache<R> {
       }
       throw err
     }
+    this.options.onStoreRead?.(performance.now() - started, false)
     const now = this.options.clock()
     if (snapshot === undefined) {
       this.entries.delete(tenantId)

@@ -24,6 +24,7 @@ export const TtlField = Type.Optional(Type.Integer({
 export const Text = (description: string): ReturnType<typeof Type.String> =>
   Type.String({ minLength: 1, maxLength: 1024, description })
 
+/** An optional or required email address (format email). */
 export const Email = (description: string): ReturnType<typeof Type.String> =>
   Type.String({ format: 'email', maxLength: 320, description })
 

@@ -36,7 +36,7 @@ export function resolveTenantSettings (input: TenantSettingsInput): TenantSettin
   const profile = getProfile(input.profile)
   const options = input.profileOptions ?? {}
   const optionErrors = mergeErrors(unsafeKeyErrors(options, '/profileOptions'), schemaCheck(profile.optionsSchema)(options, '/profileOptions'))
-  const alg = input.alg ?? profile.algs[0]
+  const alg = input.alg === undefined ? profile.algs[0] : input.alg
   const completed = completePolicy(profile, input.tokenPolicy)
   const errors = [
     ...optionErrors,

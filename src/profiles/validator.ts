@@ -67,8 +67,8 @@ export function fieldErrors (errors: readonly ErrorObject[], prefix = ''): Field
   const alternatives = new Map<ErrorObject, string[]>()
   for (const error of errors) {
     if (error.keyword !== 'anyOf' && error.keyword !== 'oneOf') continue
-    const branches = errors.filter(other => other !== error && other.instancePath === error.instancePath &&
-      other.schemaPath.startsWith(`${error.schemaPath}/`))
+    const branches = errors.filter(other => other !== error && other.schemaPath.startsWith(`${error.schemaPath}/`) &&
+      describe(other).path === error.instancePath)
     for (const branch of branches) folded.add(branch)
     if (branches.length > 0) alternatives.set(error, branches.map(branch => describe(branch).message))
   }

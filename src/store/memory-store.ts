@@ -1,5 +1,5 @@
 // The embedded in-process store (dev mode): the Store semantics of the Redis store, kept in memory.
-import { TokenmintError, storeUnavailable } from '../errors.js'
+import { TokenmintError, invalid, storeUnavailable } from '../errors.js'
 import type { ApiKeyRecord, AuditEntry, Clock, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
 import { DEFAULT_ONCE_TTL_MS, byCreation, decodeCursor, encodeCursor } from './common.js'
 import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
@@ -111,6 +111,7 @@ export class MemoryStore implements Store {
   }
 
   async revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry): Promise<number> {
+    if (!Number.isSafeInteger(revokedAt)) throw invalid('revokedAt', 'must be a whole number of milliseconds')
     const record = this.existing(tenantId)
     const key = record.keys.get(kid)
     if (key === undefined) throw new TokenmintError('KEY_NOT_FOUND', 'the tenant has no key with this kid')

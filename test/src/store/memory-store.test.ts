@@ -1,7 +1,7 @@
 // Runs the store contract against the in-process store, plus what only it has: an injectable clock.
 import t from 'tap'
 import { MemoryStore } from '../../../src/store/memory-store.js'
-import { auditFixture, keyFixture, storeContract, tenantFixture } from './contract.js'
+import { auditFixture, keyFixture, storeContract, tenantFixture } from '../../helpers/store-contract.js'
 
 storeContract(t, async () => ({ store: new MemoryStore() }))
 

@@ -3,7 +3,7 @@ import t from 'tap'
 import { createRedisClient } from '../../../src/store/redis-client.js'
 import { RedisStore } from '../../../src/store/redis-store.js'
 import { startRedisCluster, uniquePrefix } from '../../helpers/redis-server.js'
-import { auditFixture, keyFixture, storeContract, tenantFixture } from './contract.js'
+import { auditFixture, keyFixture, storeContract, tenantFixture } from '../../helpers/store-contract.js'
 
 const cluster = await startRedisCluster(t)
 

@@ -5,7 +5,7 @@ import { createRedisClient } from '../../../src/store/redis-client.js'
 import { RedisStore } from '../../../src/store/redis-store.js'
 import { TokenmintError } from '../../../src/errors.js'
 import { redisUrlFor, startRedis, uniquePrefix } from '../../helpers/redis-server.js'
-import { apiKeyFixture, auditFixture, changeNotice, keyFixture, storeContract, tenantFixture } from './contract.js'
+import { apiKeyFixture, auditFixture, changeNotice, keyFixture, storeContract, tenantFixture } from '../../helpers/store-contract.js'
 
 const url = await redisUrlFor(t)
 

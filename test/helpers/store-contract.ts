@@ -1,7 +1,7 @@
 // The Store contract: one suite that every store implementation must pass.
 import type { Test } from 'tap'
-import type { Store } from '../../../src/store/store.js'
-import type { ApiKeyRecord, AuditEntry, KeyVersion, Tenant } from '../../../src/types.js'
+import type { Store } from '../../src/store/store.js'
+import type { ApiKeyRecord, AuditEntry, KeyVersion, Tenant } from '../../src/types.js'
 
 export interface StoreFixture {
   store: Store
@@ -199,6 +199,7 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
 
     await t.rejects(store.revokeKey('acme', 'nope', T0, auditFixture('key.revoke', 'acme')), { code: 'KEY_NOT_FOUND' })
     await t.rejects(store.revokeKey('ghost', 'k1', T0, auditFixture('key.revoke', 'ghost')), { code: 'TENANT_NOT_FOUND' })
+    await t.rejects(store.revokeKey('acme', 'k1', 1.5, auditFixture('key.revoke', 'acme')), { code: 'VALIDATION_FAILED' }, 'revokedAt is whole milliseconds')
   })
 
   t.test('API keys: put, get, delete', async t => {

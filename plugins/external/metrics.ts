@@ -1,0 +1,188 @@
+// Prometheus metrics at GET /metrics: one prom-client registry per app, fed by the HTTP layer, the cache, the store and rotations.
+import type { EventEmitter } from 'node:events'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { KeyState } from '../../src/keys/key-state.js'
+import { toProblem } from '../app/problem.js'
+import type { Metrics } from '../app/services.js'
+
+const ISSUE_ROUTE = '/v1/tenants/:tenant/tokens'
+const KEY_STATES: readonly KeyState[] = ['pending', 'active', 'retiring', 'retired', 'revoked']
+/** Seconds; most requests here take well under a millisecond. */
+const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+
+/** The tenant label: the first `max` distinct tenants keep their id, every later one is counted as "other". */
+export function tenantLabeller (max: number): (tenant: string) => string {
+  const known = new Set<string>()
+  return tenant => {
+    if (known.has(tenant)) return tenant
+    if (known.size >= max) return 'other'
+    known.add(tenant)
+    return tenant
+  }
+}
+
+export default fp(async function metrics (app: FastifyInstance) {
+  const { cache, clock, config, store } = app.tokenmint
+  const registry = new Registry()
+  const registers = [registry]
+  const tenantLabel = tenantLabeller(config.metricsTenantLabelMax)
+  collectDefaultMetrics({ register: registry })
+
+  const requestDuration = new Histogram({
+    name: 'tokenmint_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: REQUEST_BUCKETS,
+    registers
+  })
+  const tokensIssued = new Counter({
+    name: 'tokenmint_tokens_issued_total',
+    help: `Tokens issued, by tenant (the first ${config.metricsTenantLabelMax} tenants seen; later ones as "other"), profile and alg`,
+    labelNames: ['tenant', 'profile', 'alg'] as const,
+    registers
+  })
+  const issuanceErrors = new Counter({
+    name: 'tokenmint_issuance_errors_total',
+    help: 'Problem responses of the issuance route (POST /v1/tenants/:tenant/tokens), by problem code',
+    labelNames: ['code'] as const,
+    registers
+  })
+  const rotations = new Counter({
+    name: 'tokenmint_key_rotations_total',
+    help: 'Key versions created by rotation: the admin rotate route (manual) or the rotation scheduler (scheduled)',
+    labelNames: ['trigger'] as const,
+    registers
+  })
+  rotations.inc({ trigger: 'manual' }, 0)
+  rotations.inc({ trigger: 'scheduled' }, 0)
+  const rateLimited = new Counter({
+    name: 'tokenmint_rate_limited_total',
+    help: 'Requests refused by the per-tenant rate limit, by tenant (capped like tokenmint_tokens_issued_total)',
+    labelNames: ['tenant'] as const,
+    registers
+  })
+  const rateLimiterErrors = new Counter({
+    name: 'tokenmint_rate_limiter_errors_total',
+    help: 'Rate-limiter store failures (the request was let through)',
+    registers
+  })
+  const storeDuration = new Histogram({
+    name: 'tokenmint_store_duration_seconds',
+    help: 'Time of store calls: snapshot reads of the tenant cache, and the ping made at each scrape',
+    labelNames: ['operation'] as const,
+    buckets: STORE_BUCKETS,
+    registers
+  })
+  const storeErrors = new Counter({
+    name: 'tokenmint_store_errors_total',
+    help: 'Failed store calls (snapshot reads of the tenant cache, the ping made at each scrape)',
+    labelNames: ['operation'] as const,
+    registers
+  })
+  for (const operation of ['getSnapshot', 'ping']) storeErrors.inc({ operation }, 0)
+  const redisErrors = new Counter({
+    name: 'tokenmint_redis_connection_errors_total',
+    help: 'Error events of the Redis command connection (refused or lost connections, reconnect failures)',
+    registers
+  })
+
+  const storeCall = (operation: 'getSnapshot' | 'ping', ms: number, failed: boolean): void => {
+    storeDuration.observe({ operation }, ms / 1000)
+    if (failed) storeErrors.inc({ operation })
+  }
+
+  // eslint-disable-next-line no-new
+  new Gauge({
+    name: 'tokenmint_store_up',
+    help: '1 when the store answered the ping made at this scrape, 0 otherwise',
+    registers,
+    async collect () {
+      const started = performance.now()
+      let up = 1
+      try {
+        await store.ping()
+      } catch {
+        up = 0
+      }
+      storeCall('ping', performance.now() - started, up === 0)
+      this.set(up)
+    }
+  })
+
+  // The cache counts in plain fields; each scrape adds what changed since the previous one.
+  const reported = { hits: 0, misses: 0, stale: 0 }
+  const cacheCounter = (field: keyof typeof reported, name: string, help: string): Counter =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect () {
+        const value = cache.stats[field]
+        this.inc(Math.max(0, value - reported[field]))
+        reported[field] = value
+      }
+    })
+  cacheCounter('hits', 'tokenmint_cache_hits_total', 'Tenant lookups answered from the in-memory cache')
+  cacheCounter('misses', 'tokenmint_cache_misses_total', 'Tenant lookups that had to read the store')
+  cacheCounter('stale', 'tokenmint_cache_stale_total', 'Misses answered with a stale cached tenant because the store was unavailable')
+
+  // eslint-disable-next-line no-new
+  new Gauge({
+    name: 'tokenmint_cache_tenants',
+    help: 'Tenants held in the in-memory cache',
+    registers,
+    collect () { this.set(cache.cached().length) }
+  })
+  // eslint-disable-next-line no-new
+  new Gauge({
+    name: 'tokenmint_keys',
+    help: 'Key versions of the cached tenants by derived state, at scrape time',
+    labelNames: ['state'] as const,
+    registers,
+    collect () {
+      const counts = new Map<KeyState, number>(KEY_STATES.map(state => [state, 0]))
+      const now = clock()
+      for (const runtime of cache.cached()) {
+        for (const status of runtime.keyring(now).statuses) counts.set(status.state, (counts.get(status.state) ?? 0) + 1)
+      }
+      for (const [state, count] of counts) this.set({ state }, count)
+    }
+  })
+
+  const metricsApi: Metrics = {
+    rateLimited: tenant => rateLimited.inc({ tenant: tenantLabel(tenant) }),
+    rateLimiterErrors: () => rateLimiterErrors.inc(),
+    tokenIssued: (tenant, profile, alg) => tokensIssued.inc({ tenant: tenantLabel(tenant), profile, alg }),
+    keyRotated: trigger => rotations.inc({ trigger }),
+    storeCall
+  }
+  app.tokenmint.metrics = metricsApi
+
+  const redis = (store as { redis?: EventEmitter }).redis
+  const onRedisError = (): void => { redisErrors.inc() }
+  redis?.on('error', onRedisError)
+
+  // Hot path: one callback hook, no allocation beyond the label object; Fastify already timed the request.
+  app.addHook('onResponse', function observeRequest (request, reply, done) {
+    requestDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode }, reply.elapsedTime / 1000)
+    done()
+  })
+  // Runs only for errors, before the error handler turns them into problem+json with the same code.
+  app.addHook('onError', function countIssuanceError (request, _reply, error, done) {
+    if (request.routeOptions.url === ISSUE_ROUTE) issuanceErrors.inc({ code: toProblem(error).code })
+    done()
+  })
+  app.addHook('onClose', async () => {
+    redis?.off('error', onRedisError)
+    if (app.tokenmint.metrics === metricsApi) app.tokenmint.metrics = undefined
+    registry.clear()
+  })
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const body = await registry.metrics()
+    return await reply.type(registry.contentType).send(body)
+  })
+}, { name: 'metrics', dependencies: ['services'] })

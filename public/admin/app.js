@@ -1,0 +1,169 @@
+// Dashboard entry: sign-in with the admin token (kept in sessionStorage), navigation and the tenant list.
+import { api, session } from './api.js'
+import { showAudit } from './audit.js'
+import { h, replace } from './dom.js'
+import { clearMessages, onUnauthorized, showError, showNotice } from './messages.js'
+import { showTenant } from './tenant-detail.js'
+import { renderTenantForm } from './tenant-form.js'
+
+const PAGE_SIZE = 50
+const $ = (id) => document.getElementById(id)
+
+const state = { tenants: [], nextCursor: null, selected: null }
+
+function showView (name) {
+  for (const view of ['signin', 'tenants', 'audit']) $(`${view}-view`).hidden = view !== name
+  $('nav').hidden = name === 'signin'
+  for (const view of ['tenants', 'audit']) {
+    const button = $(`nav-${view}`)
+    if (view === name) button.setAttribute('aria-current', 'page')
+    else button.removeAttribute('aria-current')
+  }
+}
+
+function welcome () {
+  replace($('tenant-pane'), h('div', { class: 'empty' },
+    h('h2', {}, 'Tenants'),
+    h('p', { class: 'muted' }, state.tenants.length === 0
+      ? 'No tenant yet. Create the first one.'
+      : 'Pick a tenant on the left to see its keys and API keys, or create a new one.'),
+    h('button', { type: 'button', class: 'primary', onclick: newTenant }, 'New tenant')))
+}
+
+const byId = (a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+
+/** Adds tenants to the loaded list, once each, in id order. */
+function mergeTenants (items) {
+  const known = new Map(state.tenants.map(t => [t.id, t]))
+  for (const item of items) known.set(item.id, item)
+  state.tenants = [...known.values()].sort(byId)
+}
+
+function renderList () {
+  const query = $('tenant-search').value.trim().toLowerCase()
+  const shown = query === ''
+    ? state.tenants
+    : state.tenants.filter(t => t.id.toLowerCase().includes(query) || t.name.toLowerCase().includes(query))
+  replace($('tenant-list'), shown.map(t => h('li', {},
+    h('button', {
+      type: 'button',
+      class: 'tenant-item',
+      dataset: { tenant: t.id },
+      'aria-current': t.id === state.selected ? 'true' : false,
+      onclick: () => selectTenant(t.id)
+    },
+    h('span', { class: 'tenant-id' }, t.id),
+    h('span', { class: 'tenant-name' }, t.name),
+    h('span', { class: 'badge' }, t.profile)))))
+  const more = state.nextCursor !== null
+  $('tenant-count').textContent = query === ''
+    ? `${state.tenants.length} tenant${state.tenants.length === 1 ? '' : 's'}${more ? ' loaded, more on the server' : ''}`
+    : `${shown.length} of ${state.tenants.length} loaded tenants match${more ? ' (load more to search further)' : ''}`
+  $('tenant-more').hidden = !more
+}
+
+async function loadMore () {
+  clearMessages()
+  try {
+    const page = await api.listTenants(state.nextCursor, PAGE_SIZE)
+    mergeTenants(page.items)
+    state.nextCursor = page.nextCursor
+    renderList()
+  } catch (err) {
+    showError(err)
+  }
+}
+
+async function selectTenant (id, created) {
+  state.selected = id
+  renderList()
+  showView('tenants')
+  await showTenant($('tenant-pane'), id, { created, onAudit: openAudit })
+}
+
+function newTenant () {
+  clearMessages()
+  state.selected = null
+  renderList()
+  replace($('tenant-pane'), renderTenantForm({
+    onCreated: async (tenant) => {
+      mergeTenants([tenant])
+      showNotice(`Tenant ${tenant.id} created.`)
+      await selectTenant(tenant.id, tenant)
+    },
+    onCancel: welcome
+  }))
+}
+
+async function openAudit (tenant = '') {
+  clearMessages()
+  showView('audit')
+  await showAudit($('audit-view'), { tenant, tenantIds: state.tenants.map(t => t.id) })
+}
+
+/** Checks the token against the API (one tenant page), then keeps it for this browser tab only. */
+async function signIn (token) {
+  const page = await api.listTenants(undefined, PAGE_SIZE, token)
+  session.set(token)
+  state.tenants = []
+  mergeTenants(page.items)
+  state.nextCursor = page.nextCursor
+  state.selected = null
+  $('tenant-search').value = ''
+  showView('tenants')
+  renderList()
+  welcome()
+  $('tenant-search').focus()
+}
+
+/** Forgets the token and everything shown with it (one-time secrets included). */
+function signOut () {
+  session.clear()
+  Object.assign(state, { tenants: [], nextCursor: null, selected: null })
+  replace($('tenant-list'))
+  replace($('tenant-pane'))
+  replace($('audit-view'))
+  $('token').value = ''
+  showView('signin')
+  $('token').focus()
+}
+
+onUnauthorized(signOut)
+
+$('signin-form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  clearMessages()
+  const token = $('token').value.trim()
+  const button = $('signin-submit')
+  button.disabled = true
+  try {
+    await signIn(token)
+  } catch (err) {
+    showError(err)
+  } finally {
+    button.disabled = false
+  }
+})
+$('sign-out').addEventListener('click', () => {
+  clearMessages()
+  signOut()
+  showNotice('Signed out: the admin token was removed from this tab.')
+})
+$('nav-tenants').addEventListener('click', () => {
+  clearMessages()
+  showView('tenants')
+})
+$('nav-audit').addEventListener('click', () => openAudit())
+$('tenant-search').addEventListener('input', renderList)
+$('tenant-more').addEventListener('click', loadMore)
+$('new-tenant').addEventListener('click', newTenant)
+
+if (session.token !== null) {
+  signIn(session.token).catch(err => {
+    showError(err)
+    signOut()
+  })
+} else {
+  showView('signin')
+  $('token').focus()
+}

@@ -1,0 +1,256 @@
+// The operator dashboard: its headers and static files through app.inject, then the whole flow in headless Chromium.
+import { readdir, readFile, mkdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { jwtVerify } from 'jose'
+import { chromium, type Page } from 'playwright-core'
+import t from 'tap'
+import { ADMIN_TOKEN, build } from '../../helpers/build.js'
+import { adminHeaders, issue } from '../../helpers/tenants.js'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const PUBLIC = join(HERE, '../../../public/admin')
+const SCREENSHOTS = join(HERE, '../../screenshots')
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'
+]
+const CSP_PARTS = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'",
+  "img-src 'self' data:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"
+]
+
+t.test('/admin serves the dashboard page and its files with a strict CSP', async t => {
+  const { app } = await build(t)
+  for (const path of ['/admin', '/admin/']) {
+    const res = await app.inject(path)
+    t.equal(res.statusCode, 200, path)
+    t.match(res.headers['content-type'], /^text\/html/)
+    const csp = String(res.headers['content-security-policy'])
+    t.same(csp.split('; ').sort(), [...CSP_PARTS].sort(), 'exactly the strict policy')
+    t.equal(res.headers['x-content-type-options'], 'nosniff')
+    t.equal(res.headers['referrer-policy'], 'no-referrer')
+    t.match(res.body, '<script type="module" src="/admin/app.js"></script>')
+    t.notMatch(res.body, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script')
+    t.notMatch(res.body, /<style|\sstyle=/, 'no inline style')
+    t.notMatch(res.body, /https?:\/\//, 'no third-party URL')
+  }
+
+  const js = await app.inject('/admin/app.js')
+  t.equal(js.statusCode, 200)
+  t.match(js.headers['content-type'], /^text\/javascript/)
+  t.equal(js.headers['x-content-type-options'], 'nosniff')
+  t.match(js.headers['content-security-policy'], "default-src 'none'")
+  t.match((await app.inject('/admin/style.css')).headers['content-type'], /^text\/css/)
+
+  for (const path of ['/admin/missing.js', '/admin/..%2Fpackage.json', '/admin/%2E%2E%2F%2E%2E%2Fpackage.json']) {
+    const res = await app.inject(path)
+    t.equal(res.statusCode, 404, path)
+    t.equal(res.json().code, 'NOT_FOUND')
+    t.match(res.headers['content-security-policy'], "default-src 'none'", 'errors carry the policy too')
+  }
+  t.equal((await app.inject('/v1/admin/tenants')).headers['content-security-policy'], undefined, 'the API is not affected')
+})
+
+t.test('the dashboard code never writes server data as HTML and loads nothing from elsewhere', async t => {
+  const files = (await readdir(PUBLIC)).filter(name => /\.(js|css|html)$/.test(name))
+  t.ok(files.includes('app.js') && files.includes('index.html'))
+  for (const name of files) {
+    const text = await readFile(join(PUBLIC, name), 'utf8')
+    t.notMatch(text, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/, `${name}: no HTML sinks`)
+    t.notMatch(text, /@import|url\(\s*['"]?https?:|(src|href)=["']https?:/, `${name}: no third-party resource`)
+  }
+})
+
+/** Waits for the message area to hold an error and returns its text. */
+async function errorText (page: Page): Promise<string> {
+  const box = page.locator('#messages .msg-error').last()
+  await box.waitFor()
+  return await box.innerText()
+}
+
+t.test('an operator signs in, creates a tenant, rotates, revokes and creates an API key in Chromium', async t => {
+  const { app, url } = await build(t, { listen: true })
+  const origin = new URL(url)
+  const sceyt = await app.inject({
+    method: 'POST',
+    url: '/v1/admin/tenants',
+    headers: adminHeaders,
+    payload: { id: 'beta-sceyt', name: 'Beta on Sceyt', profile: 'sceyt', profileOptions: { applicationId: 'app-1' } }
+  })
+  t.equal(sceyt.statusCode, 201)
+  await mkdir(SCREENSHOTS, { recursive: true })
+
+  // Playwright gives every launch a fresh temporary --user-data-dir of its own (and refuses one in args).
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 20_000 })
+  t.teardown(async () => { await browser.close() })
+  const context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 1360, height: 1000 } })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url })
+  context.setDefaultTimeout(5000)
+  const page = await context.newPage()
+  const requested: string[] = []
+  page.on('request', request => { requested.push(request.url()) })
+  const consoleErrors: string[] = []
+  page.on('console', message => {
+    // A refused API call is logged by the browser itself; the dashboard shows it in its message area.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text())
+  })
+  page.on('pageerror', err => { consoleErrors.push(err.message) })
+  const token = async () => await page.evaluate(() => sessionStorage.getItem('tokenmint.adminToken'))
+
+  const response = await page.goto(`${url}/admin`)
+  const csp = response?.headers()['content-security-policy'] ?? ''
+  t.same(csp.split('; ').sort(), [...CSP_PARTS].sort(), 'the page is served under the strict CSP')
+  t.equal(response?.headers()['referrer-policy'], 'no-referrer')
+
+  // Sign-in: a wrong token is refused with the API's problem, the right one lists the tenants.
+  await page.getByLabel('Admin token').fill('not-the-admin-token')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  const refused = await errorText(page)
+  t.match(refused, '401')
+  t.match(refused, 'the admin token is not valid')
+  t.match(refused, 'UNAUTHORIZED')
+  t.equal(await token(), null, 'a refused token is not kept')
+  t.ok(await page.locator('#signin-view').isVisible())
+  await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-signin-error.png') })
+
+  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.locator('[data-tenant="beta-sceyt"]').waitFor()
+  t.equal(await token(), ADMIN_TOKEN, 'the token is kept in sessionStorage')
+  t.equal(await page.locator('#messages .msg-error').count(), 0, 'the old error is gone')
+
+  // Search filters the loaded tenants by id or name.
+  await page.getByLabel('Search tenants').fill('nothing-like-it')
+  t.equal(await page.locator('.tenant-item').count(), 0)
+  await page.getByLabel('Search tenants').fill('SCEYT')
+  t.equal(await page.locator('.tenant-item').count(), 1)
+  await page.getByLabel('Search tenants').fill('')
+
+  // Tenant creation: the profile picker asks for each profile's options; API field errors are shown.
+  await page.getByRole('button', { name: 'New tenant' }).first().click()
+  await page.getByLabel('Profile').selectOption('tiledesk')
+  t.ok(await page.getByLabel('Project id').isVisible(), 'tiledesk asks for the project id')
+  await page.getByLabel('Profile').selectOption('sceyt')
+  t.ok(await page.getByLabel('Application id').isVisible(), 'sceyt asks for the application id')
+  t.notOk(await page.getByLabel('Project id').isVisible())
+  await page.getByLabel('Profile').selectOption('custom')
+  t.ok(await page.getByLabel('Claims JSON Schema (draft 2020-12)').isVisible(), 'custom asks for a schema')
+  t.ok(await page.getByLabel('Algorithm').isVisible())
+  await page.getByLabel('Profile').selectOption('smooch')
+  t.match(await page.locator('fieldset[data-profile="smooch"]').innerText(), 'needs no options')
+
+  await page.getByLabel('Tenant id').fill('Not A Slug')
+  await page.getByLabel('Name', { exact: true }).fill('Acme chat')
+  await page.getByRole('button', { name: 'Create tenant' }).click()
+  const invalid = await errorText(page)
+  t.match(invalid, '400')
+  t.match(invalid, '/id')
+  t.equal(await page.getByLabel('Tenant id').getAttribute('aria-invalid'), 'true', 'the field named by the error is marked')
+
+  await page.getByLabel('Tenant id').fill('acme-chat')
+  await page.getByRole('button', { name: 'Create tenant' }).click()
+  const secretField = page.locator('.once input.secret')
+  await secretField.waitFor()
+  const initialSecret = await secretField.inputValue()
+  t.match(initialSecret, /^[A-Za-z0-9_-]{43}$/, 'the generated HS256 secret is shown')
+  t.equal(await page.locator('[data-tenant="acme-chat"]').count(), 1, 'the new tenant is in the list')
+  await page.locator('.once').getByRole('button', { name: 'Copy' }).click()
+  await page.locator('.once .copy-status', { hasText: 'Copied' }).waitFor()
+  t.equal(await page.evaluate(async () => await navigator.clipboard.readText()), initialSecret, 'the copy button copies the secret')
+  await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-tenant-created.png'), fullPage: true })
+  await page.getByRole('button', { name: 'I have stored it: hide' }).click()
+  t.equal(await page.locator('.once').count(), 0)
+
+  // Shown once: after a reload (still signed in) the tenant's page no longer holds it.
+  await page.reload()
+  await page.locator('[data-tenant="acme-chat"]').click()
+  await page.locator('#tenant-title', { hasText: 'Acme chat' }).waitFor()
+  t.notMatch(await page.content(), initialSecret, 'the secret is not shown again')
+
+  // API key: shown once, and it works with the secret shown at creation.
+  await page.getByLabel('New API key name').fill('backend')
+  await page.getByRole('button', { name: 'Create API key' }).click()
+  const apiKeyField = page.locator('#api-keys .once input.secret')
+  await apiKeyField.waitFor()
+  const apiKey = await apiKeyField.inputValue()
+  t.match(apiKey, /^tm_acme-chat_[A-Za-z0-9]+_[A-Za-z0-9_-]{43}$/)
+  await page.locator('#api-keys tbody tr', { hasText: 'backend' }).waitFor()
+  const issued = await issue(app, 'acme-chat', apiKey, { userId: 'u-1' })
+  t.equal(issued.statusCode, 201)
+  const verified = await jwtVerify(issued.json().token, new TextEncoder().encode(initialSecret), { algorithms: ['HS256'] })
+  t.equal(verified.payload.userId, 'u-1', 'the token verifies with the initial secret the dashboard showed')
+
+  // Rotation: a pending key appears in the list and on the timeline.
+  const keyRows = page.locator('table.keys tbody tr')
+  t.equal(await keyRows.count(), 1)
+  const activeKid = await page.locator('table.keys tr[data-state="active"]').getAttribute('data-kid') ?? ''
+  t.match(activeKid, /^hs_/)
+  const at = new Date(Date.now() + 2 * 3600_000).toISOString().slice(0, 19)
+  await page.getByLabel('Activate at (local time)').fill(at)
+  await page.locator('#rotate-prepublish').fill('600')
+  await page.getByRole('button', { name: 'Schedule rotation' }).click()
+  await page.locator('table.keys tr[data-state="pending"]').waitFor()
+  t.equal(await keyRows.count(), 2)
+  const pendingKid = await page.locator('table.keys tr[data-state="pending"]').getAttribute('data-kid') ?? ''
+  t.not(pendingKid, activeKid)
+  t.equal(await page.locator(`.tl-row[data-kid="${pendingKid}"] rect.state-pending`).count(), 1, 'the timeline shows it pending')
+  t.equal(await page.locator(`.tl-row[data-kid="${activeKid}"] rect.state-active`).count(), 1)
+  t.equal(await page.locator('.legend li').count(), 7, 'five states, the publish marker and now')
+  t.match(await page.locator('#messages .msg-ok').innerText(), `Key ${pendingKid} scheduled: pending`)
+  await page.locator('#keys').screenshot({ path: join(SCREENSHOTS, 'dashboard-keys-timeline.png') })
+
+  // Revocation needs the dialog's confirmation: cancel changes nothing, confirm revokes.
+  const revokeActive = page.getByRole('button', { name: `Revoke key ${activeKid}` })
+  await revokeActive.click()
+  const dialog = page.locator('#confirm-dialog')
+  await dialog.waitFor()
+  t.match(await dialog.innerText(), 'It is the active key')
+  await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-revoke-confirm.png') })
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await dialog.waitFor({ state: 'hidden' })
+  const keysAfterCancel = await app.inject({ url: '/v1/admin/tenants/acme-chat/keys', headers: adminHeaders })
+  t.equal(keysAfterCancel.json().items.find((k: { kid: string }) => k.kid === activeKid).state, 'active', 'cancel revokes nothing')
+
+  await revokeActive.click()
+  await dialog.getByRole('button', { name: 'Revoke key' }).click()
+  await page.locator(`table.keys tr[data-kid="${activeKid}"][data-state="revoked"]`).waitFor()
+  t.equal(await page.locator(`.tl-row[data-kid="${activeKid}"] rect.state-revoked`).count(), 1, 'the timeline shows it revoked')
+  t.match(await page.locator('#messages .msg-ok').innerText(), 'Active key now: none')
+  const keysAfter = await app.inject({ url: '/v1/admin/tenants/acme-chat/keys', headers: adminHeaders })
+  t.equal(keysAfter.json().items.find((k: { kid: string }) => k.kid === activeKid).state, 'revoked')
+
+  // A short prepublish on an asymmetric tenant comes back with a warning, which is shown.
+  await page.locator('[data-tenant="beta-sceyt"]').click()
+  await page.locator('#tenant-title', { hasText: 'Beta on Sceyt' }).waitFor()
+  await page.getByLabel('Activate at (local time)').fill(at)
+  await page.locator('#rotate-prepublish').fill('10')
+  await page.getByRole('button', { name: 'Schedule rotation' }).click()
+  await page.locator('table.keys tr[data-state="pending"]').waitFor()
+  t.match(await page.locator('#messages .msg-warn').innerText(), 'JWKS max-age')
+
+  // Audit: every action above, and a tenant filter.
+  await page.getByRole('button', { name: 'Audit log' }).first().click()
+  await page.locator('table.audit tr[data-action="key.revoke"]').waitFor()
+  t.ok(await page.locator('table.audit tr[data-action="tenant.create"]').count() >= 2)
+  t.equal(await page.locator('table.audit tr[data-action="api-key.create"]').count(), 1)
+  await page.locator('#audit-tenant').fill('beta-sceyt')
+  await page.locator('#audit-form').getByRole('button', { name: 'Show' }).click()
+  await page.locator('table.audit tr[data-action="key.revoke"]').waitFor({ state: 'detached' })
+  const tenantsShown = await page.locator('table.audit tbody tr td:nth-child(3)').allInnerTexts()
+  t.same([...new Set(tenantsShown)], ['beta-sceyt'], 'only the filtered tenant')
+  await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-audit.png'), fullPage: true })
+
+  // Sign out forgets the token.
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await page.locator('#signin-view').waitFor()
+  t.equal(await token(), null)
+
+  const foreign = requested.filter(address => {
+    const parsed = new URL(address)
+    return parsed.protocol !== 'http:' || parsed.hostname !== '127.0.0.1' || parsed.port !== origin.port
+  })
+  t.same(foreign, [], 'every request went to the service on 127.0.0.1')
+  t.ok(requested.some(address => address.endsWith('/v1/admin/tenants?limit=50')), 'requests were recorded')
+  t.same(consoleErrors, [], 'no script error and no CSP violation')
+})

@@ -1,0 +1,62 @@
+import t from 'tap'
+import { compileTenantProfile, getProfile, PROFILES, TenantProfileCache } from '../../../src/profiles/index.js'
+import { PROFILE_NAMES } from '../../../src/types.js'
+import { caught, IAT, pathsOf, tenantOf } from './fixtures/tenants.js'
+
+t.test('the registry holds every profile under its own name', async t => {
+  t.strictSame(Object.keys(PROFILES).sort(), [...PROFILE_NAMES].sort())
+  for (const name of PROFILE_NAMES) t.equal(getProfile(name).name, name)
+})
+
+t.test('every profile owns iat, exp, nbf, iss and jti, and documents ttl in its request schema', async t => {
+  for (const name of PROFILE_NAMES) {
+    const profile = getProfile(name)
+    for (const claim of ['iat', 'exp', 'nbf', 'iss', 'jti']) t.ok(profile.ownedClaims.includes(claim), `${name} owns ${claim}`)
+    const request = profile.requestSchema as { properties?: object }
+    t.ok(request.properties !== undefined && Object.hasOwn(request.properties, 'ttl'), `${name} documents ttl`)
+    t.ok(profile.algs.length > 0, `${name} has a default alg`)
+  }
+  t.ok(getProfile('tiledesk').ownedClaims.includes('sub'))
+  t.notOk(getProfile('sceyt').ownedClaims.includes('sub'))
+  t.ok(getProfile('sceyt').ownedClaims.includes('aid'))
+  t.ok(getProfile('smooch').ownedClaims.includes('scope'))
+})
+
+t.test('request schemas of the fixed profiles refuse unknown fields; the custom one defers to the tenant schema', async t => {
+  for (const name of PROFILE_NAMES) {
+    const { requestSchema, optionsSchema } = getProfile(name) as unknown as Record<string, { additionalProperties?: unknown }>
+    t.equal(requestSchema?.additionalProperties, name === 'custom', name)
+    t.equal(optionsSchema?.additionalProperties, false, name)
+  }
+})
+
+t.test('the compiled profile ignores a tenant passed to buildClaims', async t => {
+  const profile = compileTenantProfile(tenantOf('sceyt', { profileOptions: { applicationId: 'mine' } }))
+  const other = tenantOf('sceyt', { profileOptions: { applicationId: 'theirs' } })
+  t.equal(profile.buildClaims({ tenant: other, body: { sub: 'u' }, iat: IAT, exp: IAT + 600 }).claims.aid, 'mine')
+})
+
+t.test('buildClaims refuses non-integer times and lifetimes out of the profile range', async t => {
+  const profile = compileTenantProfile(tenantOf('smooch'))
+  for (const [iat, exp] of [[IAT, IAT], [IAT, IAT - 1], [IAT + 0.5, IAT + 60], [IAT, IAT + 2_592_001]] as const) {
+    const err = caught(() => profile.buildClaims({ body: { userId: 'u' }, iat, exp }))
+    t.equal(err.code, 'TTL_OUT_OF_RANGE', `${iat}..${exp}`)
+    t.strictSame(pathsOf(err), ['/ttl'])
+  }
+})
+
+t.test('TenantProfileCache: one compile per tenant version, bounded', async t => {
+  const cache = new TenantProfileCache(2)
+  const smooch = tenantOf('smooch')
+  const first = cache.get(smooch, 1)
+  t.equal(cache.get(smooch, 1), first)
+  const bumped = cache.get({ ...smooch, profile: 'khoros', profileOptions: { platform: 'ios' } }, 2)
+  t.not(bumped, first)
+  t.equal(bumped.profile.name, 'khoros')
+  t.equal(cache.get(smooch, 2), bumped)
+  cache.get(tenantOf('chat-widget'), 1)
+  cache.get(tenantOf('custom', { claimsSchema: { type: 'object' } }), 1)
+  t.equal(cache.size, 2)
+  cache.delete('acme-custom')
+  t.equal(cache.size, 1)
+})
