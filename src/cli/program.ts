@@ -1,5 +1,5 @@
 // The tokenmint CLI: its commander program and run(), which maps every outcome to an exit code (0 ok, 1 server or network, 2 usage).
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { registerApiKeys } from './api-keys.js'
 import { registerAudit } from './audit.js'
 import { createContext, type CliIo } from './context.js'
@@ -30,7 +30,7 @@ export function buildProgram (io: CliIo): Command {
   const program = new Command('tokenmint')
     .description('Operate a tokenmint server: tenants, keys, API keys, rotation, and trying tokens out')
     .option('--url <url>', `server URL (default: ${ENV_VARS.url} or ${DEFAULT_URL})`)
-    .addOption(new Option('--admin-token <token>', `admin token (default: ${ENV_VARS.adminToken})`))
+    .option('--admin-token <token>', `admin token (default: ${ENV_VARS.adminToken})`)
     .option('--json', 'print the server\'s JSON instead of tables')
     .configureOutput({ writeOut: text => io.stdout.write(text), writeErr: text => io.stderr.write(text) })
     .exitOverride()
