@@ -2,7 +2,7 @@
 import type { EventEmitter } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type GaugeConfiguration } from 'prom-client'
 import type { KeyState } from '../../src/keys/key-state.js'
 import { toProblem } from '../app/problem.js'
 import type { Metrics } from '../app/services.js'
@@ -29,6 +29,8 @@ export default fp(async function metrics (app: FastifyInstance) {
   const registry = new Registry()
   const registers = [registry]
   const tenantLabel = tenantLabeller(config.metricsTenantLabelMax)
+  /** A gauge computed at scrape time. */
+  const scraped = <T extends string>(configuration: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T> => new Gauge({ ...configuration, registers })
   collectDefaultMetrics({ register: registry })
 
   const requestDuration = new Histogram({
@@ -94,11 +96,9 @@ export default fp(async function metrics (app: FastifyInstance) {
     if (failed) storeErrors.inc({ operation })
   }
 
-  // eslint-disable-next-line no-new
-  new Gauge({
+  scraped({
     name: 'tokenmint_store_up',
     help: '1 when the store answered the ping made at this scrape, 0 otherwise',
-    registers,
     async collect () {
       const started = performance.now()
       let up = 1
@@ -129,19 +129,15 @@ export default fp(async function metrics (app: FastifyInstance) {
   cacheCounter('misses', 'tokenmint_cache_misses_total', 'Tenant lookups that had to read the store')
   cacheCounter('stale', 'tokenmint_cache_stale_total', 'Misses answered with a stale cached tenant because the store was unavailable')
 
-  // eslint-disable-next-line no-new
-  new Gauge({
+  scraped({
     name: 'tokenmint_cache_tenants',
     help: 'Tenants held in the in-memory cache',
-    registers,
     collect () { this.set(cache.cached().length) }
   })
-  // eslint-disable-next-line no-new
-  new Gauge({
+  scraped({
     name: 'tokenmint_keys',
     help: 'Key versions of the cached tenants by derived state, at scrape time',
     labelNames: ['state'] as const,
-    registers,
     collect () {
       const counts = new Map<KeyState, number>(KEY_STATES.map(state => [state, 0]))
       const now = clock()
