@@ -32,6 +32,8 @@ export interface Config {
   metricsTenantLabelMax: number
   /** Time a Redis command may take before it fails. */
   redisCommandTimeoutMs: number
+  /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of trusted proxies. */
+  trustProxy: boolean | number | string
   /** Embedded dev mode: in-process store, generated secrets. */
   embedded: boolean
   /** Set when the admin token was generated for this process and must be shown once. */
@@ -126,7 +128,15 @@ export function loadConfig (env: Env = process.env): Config {
   const prefix = env.REDIS_PREFIX ?? 'tm:'
   if (!/^[A-Za-z0-9:_.-]{0,64}$/.test(prefix) || prefix.includes('{')) throw new ConfigError('REDIS_PREFIX', 'must be up to 64 characters of letters, digits, ":", "_", "." or "-"')
 
+  const rawProxy = (env.TRUST_PROXY ?? '').trim()
+  let trustProxy: boolean | number | string = false
+  if (rawProxy === 'true') trustProxy = true
+  else if (/^\d{1,2}$/.test(rawProxy)) trustProxy = Number(rawProxy)
+  else if (/^[0-9a-fA-F.:/, ]+$/.test(rawProxy)) trustProxy = rawProxy
+  else if (rawProxy !== '' && rawProxy !== 'false') throw new ConfigError('TRUST_PROXY', 'must be true, false, a hop count or a list of proxy addresses')
+
   return {
+    trustProxy,
     port,
     host,
     publicUrl,
