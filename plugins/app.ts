@@ -6,7 +6,7 @@ import type { Store } from '../src/store/store.js'
 import type { Clock } from '../src/types.js'
 import metrics from './external/metrics.js'
 import docs from './external/swagger.js'
-import problem from './app/problem.js'
+import problem, { frameworkErrors } from './app/problem.js'
 import services from './app/services.js'
 import validation from './app/validation.js'
 import adminRoutes from './routes/admin/index.js'
@@ -45,11 +45,13 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
     bodyLimit: 16 * 1024,
-    trustProxy: config.trustProxy,
+    // A hop count is supported at run time (proxy-addr) though the option's type omits it.
+    trustProxy: config.trustProxy as boolean | string,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    forceCloseConnections: 'idle'
+    forceCloseConnections: 'idle',
+    frameworkErrors
   })
   const store = options.store ?? openStore(config, app.log)
 

@@ -45,12 +45,17 @@ function loadAssets (root: string): Map<string, { body: Buffer, type: string }> 
     const type = CONTENT_TYPES[extname(name)]
     if (ASSET_NAME.test(name) && type !== undefined) assets.set(name, { body: readFileSync(join(root, name)), type })
   }
-  if (!assets.has('index.html')) throw new Error(`dashboard: no index.html in ${root}`)
   return assets
 }
 
 export default async function dashboardRoutes (app: FastifyInstance, options: DashboardOptions) {
-  const assets = loadAssets(options.root ?? defaultRoot())
+  const root = options.root ?? defaultRoot()
+  // A deployment without the public folder still serves the API; it only lacks the dashboard.
+  if (!existsSync(join(root, 'index.html'))) {
+    app.log.warn({ root }, 'dashboard files not found: /admin is not served')
+    return
+  }
+  const assets = loadAssets(root)
   const index = assets.get('index.html') as { body: Buffer, type: string }
 
   // Encapsulated: these headers go on the dashboard's responses only, errors included.

@@ -54,7 +54,8 @@ export function formatTime (iso) {
 /** A <time> element showing a local time, with the exact ISO value as its datetime and tooltip. */
 export function time (iso) {
   if (iso === undefined || iso === null) return h('span', { class: 'muted' }, '—')
-  return h('time', { datetime: iso, title: iso }, formatTime(iso))
+  const [day, clock] = formatTime(iso).split(' ')
+  return h('time', { datetime: iso, title: iso }, h('span', {}, day), ' ', h('span', {}, clock))
 }
 
 /** A labelled form control: returns the wrapper; the control gets `id` and an optional data-path for field errors. */

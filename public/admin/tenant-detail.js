@@ -75,14 +75,13 @@ function summary (tenant) {
 
 function keyTable (keys, onRevoke) {
   if (keys.length === 0) return h('p', { class: 'muted' }, 'This tenant has no key versions.')
-  const head = ['Key id', 'State', 'Alg', 'Source', 'Published', 'Created', 'Publish at', 'Activate at', 'Retires at', 'Revoked at', '']
+  const head = ['Key id', 'State', 'Alg', 'Published', 'Created', 'Publish at', 'Activate at', 'Retires at', 'Revoked at', '']
   return h('div', { class: 'table-wrap' }, h('table', { class: 'keys', 'aria-label': 'Key versions' },
     h('thead', {}, h('tr', {}, head.map(text => h('th', { scope: 'col' }, text === '' ? h('span', { class: 'visually-hidden' }, 'Actions') : text)))),
     h('tbody', {}, keys.map(key => h('tr', { dataset: { kid: key.kid, state: key.state } },
-      h('td', {}, h('code', { class: 'kid' }, key.kid)),
+      h('td', {}, h('code', { class: 'kid', title: key.kid }, key.kid)),
       h('td', {}, h('span', { class: ['badge', `state-${key.state}`] }, key.state)),
-      h('td', {}, key.alg),
-      h('td', {}, key.source),
+      h('td', {}, key.alg, h('br'), h('small', { class: 'muted' }, key.source)),
       h('td', {}, key.alg === 'HS256' ? h('span', { class: 'muted', title: 'HS256 secrets are never published' }, 'never') : key.published ? 'yes' : 'no'),
       h('td', {}, time(key.createdAt)),
       h('td', {}, time(key.publishAt)),

@@ -79,6 +79,11 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
     payload: { id: 'beta-sceyt', name: 'Beta on Sceyt', profile: 'sceyt', profileOptions: { applicationId: 'app-1' } }
   })
   t.equal(sceyt.statusCode, 201)
+  // One more tenant than a page holds, so the list needs its nextCursor.
+  for (let i = 0; i < 50; i++) {
+    const bulk = await app.inject({ method: 'POST', url: '/v1/admin/tenants', headers: adminHeaders, payload: { id: `bulk-${String(i).padStart(2, '0')}`, name: `Bulk ${i}`, profile: 'smooch', generateKey: false } })
+    t.equal(bulk.statusCode, 201)
+  }
   await mkdir(SCREENSHOTS, { recursive: true })
 
   // Playwright gives every launch a fresh temporary --user-data-dir of its own (and refuses one in args).
@@ -120,12 +125,20 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
   t.equal(await token(), ADMIN_TOKEN, 'the token is kept in sessionStorage')
   t.equal(await page.locator('#messages .msg-error').count(), 0, 'the old error is gone')
 
-  // Search filters the loaded tenants by id or name.
+  // The list is paginated, and search filters the loaded tenants by id or name.
+  t.equal(await page.locator('.tenant-item').count(), 50, 'one page')
+  t.match(await page.locator('#tenant-count').innerText(), 'more on the server')
   await page.getByLabel('Search tenants').fill('nothing-like-it')
   t.equal(await page.locator('.tenant-item').count(), 0)
   await page.getByLabel('Search tenants').fill('SCEYT')
-  t.equal(await page.locator('.tenant-item').count(), 1)
+  t.equal(await page.locator('.tenant-item').count(), 1, 'by name, case-insensitively')
+  await page.getByLabel('Search tenants').fill('bulk-49')
+  t.equal(await page.locator('.tenant-item').count(), 0, 'the last tenant is on the next page')
+  await page.getByRole('button', { name: 'Load more' }).click()
+  await page.locator('[data-tenant="bulk-49"]').waitFor()
+  t.notOk(await page.getByRole('button', { name: 'Load more' }).isVisible(), 'no more pages')
   await page.getByLabel('Search tenants').fill('')
+  t.equal(await page.locator('.tenant-item').count(), 51)
 
   // Tenant creation: the profile picker asks for each profile's options; API field errors are shown.
   await page.getByRole('button', { name: 'New tenant' }).first().click()
@@ -199,6 +212,15 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
   t.equal(await page.locator('.legend li').count(), 7, 'five states, the publish marker and now')
   t.match(await page.locator('#messages .msg-ok').innerText(), `Key ${pendingKid} scheduled: pending`)
   await page.locator('#keys').screenshot({ path: join(SCREENSHOTS, 'dashboard-keys-timeline.png') })
+
+  // Periodic rotation: set, shown, stopped.
+  await page.getByLabel('Every (seconds)').fill('86400')
+  await page.getByRole('button', { name: 'Set periodic rotation' }).click()
+  await page.locator('.rotation-status', { hasText: 'A new key every 1 d' }).waitFor()
+  t.equal((await app.inject({ url: '/v1/admin/tenants/acme-chat', headers: adminHeaders })).json().rotation.every, 86400)
+  await page.getByRole('button', { name: 'Stop periodic rotation' }).click()
+  await page.locator('.rotation-status', { hasText: 'Periodic rotation is off' }).waitFor()
+  t.equal((await app.inject({ url: '/v1/admin/tenants/acme-chat', headers: adminHeaders })).json().rotation, undefined)
 
   // Revocation needs the dialog's confirmation: cancel changes nothing, confirm revokes.
   const revokeActive = page.getByRole('button', { name: `Revoke key ${activeKid}` })
