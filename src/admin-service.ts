@@ -13,6 +13,8 @@ import type { Alg, ApiKeyRecord, AuditEntry, Clock, JsonObject, KeyVersion, Page
 
 export const TENANT_ID = /^[a-z0-9][a-z0-9-]{1,62}$/
 export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { max: 6000, timeWindow: '1 minute' }
+/** Longest rotation period or lead time, in seconds (100 years): keeps every derived time within what a Date can hold. */
+export const MAX_PERIOD_SECONDS = 3_153_600_000
 
 /** Who did it and from where, for the audit log. */
 export interface Actor {
@@ -191,12 +193,17 @@ export class AdminService {
     })
   }
 
-  private rotationPolicy (input: { every: number, prepublish?: number }, anchor: number): { policy: RotationPolicy, warnings: string[] } {
+  private rotationPolicy (input: { every: number, prepublish?: number }, anchor: number, alg: Alg): { policy: RotationPolicy, warnings: string[] } {
     const prepublish = input.prepublish ?? this.jwksMaxAge
-    if (!Number.isInteger(input.every) || input.every < 1) throw invalid('/every', 'must be a whole number of seconds, at least 1')
-    if (!Number.isInteger(prepublish) || prepublish < 0) throw invalid('/prepublish', 'must be a whole number of seconds')
+    if (!Number.isInteger(input.every) || input.every < 1 || input.every > MAX_PERIOD_SECONDS) throw invalid('/every', `must be a whole number of seconds, 1 to ${MAX_PERIOD_SECONDS}`)
+    if (!Number.isInteger(prepublish) || prepublish < 0 || prepublish > MAX_PERIOD_SECONDS) throw invalid('/prepublish', `must be a whole number of seconds, at most ${MAX_PERIOD_SECONDS}`)
     if (prepublish >= input.every) throw invalid('/prepublish', 'must be shorter than the rotation period')
-    return { policy: { every: input.every, prepublish, anchor }, warnings: this.prepublishWarnings(prepublish) }
+    // A symmetric key is never published, so the lead time means nothing to verifiers; its secret is what they lack.
+    const warnings = alg === 'HS256'
+      ? ['the tenant signs with HS256: each periodic version is a new generated secret that is never shown, so the platform ' +
+          'cannot verify the tokens it signs; rotate HS256 keys with POST .../keys/rotate, which returns the secret once']
+      : this.prepublishWarnings(prepublish)
+    return { policy: { every: input.every, prepublish, anchor }, warnings }
   }
 
   private prepublishWarnings (leadSeconds: number): string[] {
@@ -228,7 +235,7 @@ export class AdminService {
     if (input.staticClaims !== undefined) tenant.staticClaims = input.staticClaims
     let warnings: string[] = []
     if (input.rotation !== undefined) {
-      const rotation = this.rotationPolicy(input.rotation, now)
+      const rotation = this.rotationPolicy(input.rotation, now, tenant.alg)
       tenant.rotation = rotation.policy
       warnings = rotation.warnings
     }
@@ -367,7 +374,7 @@ export class AdminService {
     const snapshot = await this.snapshot(tenantId)
     const now = this.clock()
     const prepublish = input.prepublish ?? this.jwksMaxAge
-    if (!Number.isInteger(prepublish) || prepublish < 0) throw invalid('/prepublish', 'must be a whole number of seconds')
+    if (!Number.isInteger(prepublish) || prepublish < 0 || prepublish > MAX_PERIOD_SECONDS) throw invalid('/prepublish', `must be a whole number of seconds, at most ${MAX_PERIOD_SECONDS}`)
     const symmetric = snapshot.tenant.alg === 'HS256'
     const at = input.at === undefined ? now + (symmetric ? 0 : prepublish * 1000) : parseTime(input.at, '/at')
     if (at < now - 1000) throw invalid('/at', 'must not be in the past')
@@ -396,7 +403,7 @@ export class AdminService {
   async setRotation (tenantId: string, input: { every: number, prepublish?: number }, who: Actor): Promise<{ tenant: TenantView, warnings: string[] }> {
     const snapshot = await this.snapshot(tenantId)
     const now = this.clock()
-    const { policy, warnings } = this.rotationPolicy(input, now)
+    const { policy, warnings } = this.rotationPolicy(input, now, snapshot.tenant.alg)
     const tenant: Tenant = { ...snapshot.tenant, rotation: policy, updatedAt: now }
     const version = await this.store.updateTenant(tenant, snapshot.version, this.audit(who, 'rotation.set', tenantId))
     await this.store.setRotationDue(tenantId, AdminService.rotationDue(policy, 1))

@@ -4,13 +4,13 @@ import { parse as parseDuration } from '@lukeed/ms'
 import { retireAfterMs } from './admin-service.js'
 import { secretMatches } from './api-keys.js'
 import type { Sealer } from './crypto/envelope.js'
-import { TokenmintError } from './errors.js'
+import { TokenmintError, type FieldError } from './errors.js'
 import { deriveKeyring, type KeyringView } from './keys/key-state.js'
-import { compileTenantProfile, type CompiledTenantProfile } from './profiles/index.js'
+import { compileTenantProfile, getProfile, type CompiledTenantProfile } from './profiles/index.js'
 import { resolveTtl } from './profiles/ttl.js'
 import { createTokenSigner, type TokenSigner } from './tokens/signer.js'
 import { verifyToken, type VerifyResult } from './tokens/verify.js'
-import type { Alg, ApiKeyRecord, KeyVersion, Tenant, TenantSnapshot } from './types.js'
+import type { Alg, ApiKeyRecord, JsonObject, KeyVersion, Tenant, TenantSnapshot } from './types.js'
 
 export interface RuntimeOptions {
   sealer: Sealer
@@ -32,6 +32,12 @@ export interface JwksDocument {
   etag: string
 }
 
+/** Cache-Control lifetimes of the JWKS, seconds. */
+export interface JwksCaching {
+  maxAge: number
+  staleWhileRevalidate: number
+}
+
 export type ApiKeyCheck = 'ok' | 'unknown' | 'deleted'
 
 export class TenantRuntime {
@@ -48,6 +54,8 @@ export class TenantRuntime {
   private view?: KeyringView<KeyVersion>
   private jwksDocument?: JwksDocument
   private jwksView?: KeyringView<KeyVersion>
+  /** The custom claims schema, compiled for verify on first use. */
+  private requestClaims?: ((claims: JsonObject) => FieldError[]) | null
 
   constructor (snapshot: TenantSnapshot, private readonly options: RuntimeOptions) {
     this.tenant = snapshot.tenant
@@ -114,8 +122,14 @@ export class TenantRuntime {
       retireAfterMs: this.retireAfterMs,
       issuer: this.issuer,
       material: key => this.options.sealer.open(key.sealed, { tenant: this.tenant.id, kid: key.kid }),
-      maxLifetime: this.tenant.tokenPolicy.maxTtl
+      maxLifetime: this.tenant.tokenPolicy.maxTtl,
+      ...this.requestClaimsCheck()
     })
+  }
+
+  private requestClaimsCheck (): { requestClaims?: (claims: JsonObject) => FieldError[] } {
+    if (this.requestClaims === undefined) this.requestClaims = getProfile(this.tenant.profile).compileClaimsValidator?.(this.tenant) ?? null
+    return this.requestClaims === null ? {} : { requestClaims: this.requestClaims }
   }
 
   /** The JWKS body, computed once per keyring version and state change. */
@@ -129,10 +143,19 @@ export class TenantRuntime {
     return this.jwksDocument
   }
 
-  /** Cache-Control max-age with a little jitter, so verifiers do not refresh in lockstep. */
-  jwksMaxAge (): number {
+  /**
+   * How long verifiers may keep the JWKS: max-age, then stale-while-revalidate, together never longer than the
+   * configured JWKS max-age, the time a rotated key is published before it signs by default. A cache allowed to
+   * serve an older copy (max-age plus a stale-while-revalidate as long again) would not know the new key when its
+   * first tokens arrive. Jitter on max-age keeps verifiers from refreshing in lockstep; it takes at least a second
+   * off when there is room, since a verifier's copy was made a little before it got it (and, with several
+   * instances, a little before the change notice reached the one that served it).
+   */
+  jwksCaching (): JwksCaching {
     const max = this.options.jwksMaxAge
-    return max - randomInt(0, Math.max(1, Math.floor(max / 10)))
+    const staleWhileRevalidate = Math.ceil(max / 10)
+    const jitter = max >= 10 ? randomInt(1, Math.floor(max / 10) + 1) : 0
+    return { maxAge: Math.max(0, max - staleWhileRevalidate - jitter), staleWhileRevalidate }
   }
 
   discovery (publicUrl: string): Record<string, unknown> {

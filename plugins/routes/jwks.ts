@@ -7,6 +7,15 @@ import { TenantParams, problems } from '../schemas/common.js'
 
 const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }, { description: 'Public JWKs only: kty, kid, alg, use and the public members' })
 
+/** If-None-Match as RFC 9110 reads it: "*" or a list of entity tags, compared weakly (a proxy may have made ours weak). */
+function notModified (ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false
+  return ifNoneMatch.split(',').some(tag => {
+    const candidate = tag.trim()
+    return candidate === '*' || candidate.replace(/^W\//, '') === etag
+  })
+}
+
 export default async function jwksRoutes (app: FastifyInstance) {
   const { cache, clock, config } = app.tokenmint
 
@@ -20,11 +29,11 @@ export default async function jwksRoutes (app: FastifyInstance) {
   async function sendJwks (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const runtime = await runtimeFor(request)
     const { body, etag } = runtime.jwks(clock())
-    const maxAge = runtime.jwksMaxAge()
+    const { maxAge, staleWhileRevalidate } = runtime.jwksCaching()
     reply.header('etag', etag)
-      .header('cache-control', `public, max-age=${maxAge}, stale-while-revalidate=${maxAge}`)
+      .header('cache-control', `public, max-age=${maxAge}, stale-while-revalidate=${staleWhileRevalidate}`)
       .header('access-control-allow-origin', '*')
-    if (request.headers['if-none-match'] === etag) {
+    if (notModified(request.headers['if-none-match'], etag)) {
       await reply.code(304).send()
       return
     }
@@ -44,7 +53,7 @@ export default async function jwksRoutes (app: FastifyInstance) {
     }
   }, async (request, reply) => {
     const runtime = await runtimeFor(request)
-    reply.header('cache-control', `public, max-age=${runtime.jwksMaxAge()}`).header('access-control-allow-origin', '*')
+    reply.header('cache-control', `public, max-age=${runtime.jwksCaching().maxAge}`).header('access-control-allow-origin', '*')
     return runtime.discovery(config.publicUrl)
   })
 }

@@ -1,7 +1,10 @@
 // Checks a token the way the tenant's chat platform would, and says every reason it would refuse it.
 import { compactVerify, importJWK } from 'jose'
+import type { FieldError } from '../errors.js'
 import { deriveKeyring } from '../keys/key-state.js'
+import { CUSTOM_OWNED_CLAIMS } from '../profiles/fields.js'
 import type { JsonObject, KeyVersion, Tenant } from '../types.js'
+import { describeSeconds } from '../time.js'
 
 export interface VerifyContext {
   tenant: Tenant
@@ -14,6 +17,8 @@ export interface VerifyContext {
   material: (key: KeyVersion) => string
   /** The longest lifetime the profile allows, seconds. */
   maxLifetime: number
+  /** A custom tenant's claims schema, checking the request claims of a token (JSON pointer paths). */
+  requestClaims?: (claims: JsonObject) => FieldError[]
 }
 
 export interface VerifyResult {
@@ -35,8 +40,15 @@ function decodePart (part: string | undefined): JsonObject | null {
 
 const isString = (value: unknown): boolean => typeof value === 'string' && value.length > 0
 
+/** A custom token's request claims (all but the claims the profile and the static claims set) against the tenant's schema. */
+function requestClaimReasons (tenant: Tenant, claims: JsonObject, check: (claims: JsonObject) => FieldError[]): string[] {
+  const set = new Set<string>([...CUSTOM_OWNED_CLAIMS, ...Object.keys(tenant.staticClaims ?? {})])
+  const requested = Object.fromEntries(Object.entries(claims).filter(([name]) => !set.has(name)))
+  return check(requested).map(({ path, message }) => `claim ${path === '' ? '(the claims)' : path.slice(1)} ${message}`)
+}
+
 /** What each platform checks in the claims, beyond signature and lifetime. */
-function profileReasons (tenant: Tenant, claims: JsonObject): string[] {
+function profileReasons (tenant: Tenant, claims: JsonObject, context: VerifyContext): string[] {
   const reasons: string[] = []
   const need = (name: string, ok: boolean, what: string): void => { if (!ok) reasons.push(`claim ${name} ${what}`) }
   const options = tenant.profileOptions
@@ -69,7 +81,9 @@ function profileReasons (tenant: Tenant, claims: JsonObject): string[] {
       for (const [name, value] of Object.entries(tenant.staticClaims ?? {})) {
         need(name, JSON.stringify(claims[name]) === JSON.stringify(value), 'must equal the tenant\'s static claim')
       }
-      if (typeof options.audience === 'string') need('aud', claims.aud === options.audience, 'must be the configured audience')
+      // As issued: a string, or the configured list in its order.
+      if (options.audience !== undefined) need('aud', JSON.stringify(claims.aud) === JSON.stringify(options.audience), 'must be the configured audience')
+      if (context.requestClaims !== undefined) reasons.push(...requestClaimReasons(tenant, claims, context.requestClaims))
       break
   }
   return reasons
@@ -81,7 +95,7 @@ function lifetimeReasons (claims: JsonObject, context: VerifyContext): string[] 
   const skew = context.tenant.tokenPolicy.clockSkew
   const { exp, iat, nbf } = claims
   if (typeof exp !== 'number') reasons.push('claim exp is required')
-  else if (now > exp + skew) reasons.push(`expired at ${new Date(exp * 1000).toISOString()} (clock skew ${skew} s)`)
+  else if (now > exp + skew) reasons.push(`expired at ${describeSeconds(exp)} (clock skew ${skew} s)`)
   if (typeof iat !== 'number') reasons.push('claim iat is required')
   else if (iat > now + skew) reasons.push(`issued in the future (iat ${iat}, now ${now}, clock skew ${skew} s)`)
   if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + skew)) reasons.push('not valid yet (nbf)')
@@ -89,6 +103,16 @@ function lifetimeReasons (claims: JsonObject, context: VerifyContext): string[] 
     reasons.push(`lifetime ${exp - iat} s is longer than the ${context.maxLifetime} s allowed`)
   }
   return reasons
+}
+
+/**
+ * The iss a token of this key carries when issued: a custom tenant's configured issuer whatever the alg,
+ * otherwise the tenant's discovery issuer for asymmetric keys and none for HS256.
+ */
+function expectedIssuer (context: VerifyContext, key: KeyVersion): string | undefined {
+  const configured = context.tenant.profile === 'custom' ? context.tenant.profileOptions.issuer : undefined
+  if (typeof configured === 'string') return configured
+  return key.alg === 'HS256' ? undefined : context.issuer
 }
 
 export async function verifyToken (token: string, context: VerifyContext): Promise<VerifyResult> {
@@ -121,8 +145,9 @@ export async function verifyToken (token: string, context: VerifyContext): Promi
         reasons.push('the signature does not verify with the key')
       }
     }
-    if (key.alg !== 'HS256' && claims.iss !== context.issuer) reasons.push(`claim iss must be ${context.issuer}`)
+    const issuer = expectedIssuer(context, key)
+    if (issuer !== undefined && claims.iss !== issuer) reasons.push(`claim iss must be ${issuer}`)
   }
-  reasons.push(...profileReasons(context.tenant, claims), ...lifetimeReasons(claims, context))
+  reasons.push(...profileReasons(context.tenant, claims, context), ...lifetimeReasons(claims, context))
   return { valid: reasons.length === 0, reasons, header, claims }
 }

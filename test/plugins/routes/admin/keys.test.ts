@@ -256,6 +256,16 @@ t.test('rotation routes refuse bad times and warn about a short prepublish', asy
   t.match(noEvery.json().errors, [{ path: '/every' }])
   t.equal((await app.admin('DELETE', `${url}/rotation`)).statusCode, 204)
   t.equal((await app.admin('GET', url)).json().rotation, undefined)
+
+  // An HS256 tenant's periodic versions are secrets nobody is shown: the operator is told so.
+  await createTenant(app.app, { id: 'rot-hs256', profile: 'smooch' })
+  const symmetric = await app.admin('PUT', '/v1/admin/tenants/rot-hs256/rotation', { every: 86400 })
+  t.equal(symmetric.statusCode, 200)
+  t.equal(symmetric.json().warnings.length, 1)
+  t.match(symmetric.json().warnings[0], /HS256.*never shown/)
+  const created = await app.admin('POST', '/v1/admin/tenants', { id: 'rot-hs256-new', name: 'x', profile: 'smooch', rotation: { every: 86400 } })
+  t.equal(created.statusCode, 201)
+  t.match(created.json().warnings, [/HS256.*never shown/])
 })
 
 t.test('the admin key routes need the admin token', async t => {
