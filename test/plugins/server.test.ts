@@ -42,3 +42,24 @@ t.test('SIGINT also exits 0', async t => {
   server.child.kill('SIGINT')
   t.equal(await server.exited, 0)
 })
+
+t.test('logs at trace level carry no secret, API key, token or admin token', async t => {
+  const adminToken = 'a-fixed-admin-token-for-logs'
+  const server = await startServer(t, { ADMIN_TOKEN: adminToken, LOG_LEVEL: 'trace' })
+  const admin = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }
+  const created = await (await fetch(`${server.url}/v1/admin/tenants`, { method: 'POST', headers: admin, body: JSON.stringify({ id: 'logged', name: 'Logged', profile: 'smooch' }) })).json() as { initialSecret: string }
+  const imported = await fetch(`${server.url}/v1/admin/tenants/logged/keys`, { method: 'POST', headers: admin, body: JSON.stringify({ kid: 'imported-1', alg: 'HS256', secret: 'an-imported-secret-value-123' }) })
+  t.equal(imported.status, 201)
+  const { apiKey } = await (await fetch(`${server.url}/v1/admin/tenants/logged/api-keys`, { method: 'POST', headers: admin, body: JSON.stringify({ name: 'b' }) })).json() as { apiKey: string }
+  const issued = await fetch(`${server.url}/v1/tenants/logged/tokens`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'u' }) })
+  const { token } = await issued.json() as { token: string }
+  const refused = await fetch(`${server.url}/v1/tenants/logged/tokens`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}x`, 'content-type': 'application/json' }, body: '{}' })
+  t.equal(refused.status, 401)
+  server.child.kill('SIGTERM')
+  t.equal(await server.exited, 0)
+  const logs = server.stdout() + server.stderr()
+  t.match(logs, /"reqId"/, 'requests were logged')
+  for (const [what, value] of Object.entries({ adminToken, initialSecret: created.initialSecret, imported: 'an-imported-secret-value-123', apiKey, apiKeySecret: apiKey.split('_').slice(3).join('_'), token })) {
+    t.notOk(logs.includes(value), `${what} never reaches the logs`)
+  }
+})

@@ -1,0 +1,105 @@
+// The per-instance cache: one build per version, dropped on change notices, bounded, and stale only while the store is down.
+import t from 'tap'
+import { TenantCache } from '../../../src/cache/tenant-cache.js'
+import { TokenmintError } from '../../../src/errors.js'
+import { MemoryStore } from '../../../src/store/memory-store.js'
+import type { TenantSnapshot } from '../../../src/types.js'
+import { auditFixture, tenantFixture } from '../../helpers/store-contract.js'
+
+/** A MemoryStore whose reads can be made to fail as an unreachable Redis would. */
+class FlakyStore extends MemoryStore {
+  down = false
+  reads = 0
+  override async getSnapshot (id: string): Promise<TenantSnapshot | undefined> {
+    this.reads++
+    if (this.down) throw new TokenmintError('STORE_UNAVAILABLE', 'down')
+    return await super.getSnapshot(id)
+  }
+}
+
+function setup (options: { ttlMs?: number, staleMaxMs?: number, maxTenants?: number } = {}) {
+  let now = 1_000_000
+  const store = new FlakyStore({ clock: () => now })
+  const builds: number[] = []
+  const cache = new TenantCache(store, snapshot => { builds.push(snapshot.version); return { version: snapshot.version, id: snapshot.tenant.id } }, {
+    maxTenants: options.maxTenants ?? 10,
+    ttlMs: options.ttlMs ?? 1000,
+    staleMaxMs: options.staleMaxMs ?? 5000,
+    clock: () => now
+  })
+  return { store, cache, builds, advance: (ms: number) => { now += ms } }
+}
+
+t.test('builds once per version and shares concurrent loads', async t => {
+  const { store, cache, builds } = setup()
+  await store.createTenant(tenantFixture('acme'), undefined, auditFixture('test', 'acme'))
+  const [a, b] = await Promise.all([cache.get('acme'), cache.get('acme')])
+  t.equal(a, b)
+  t.equal(store.reads, 1, 'one read for two concurrent misses')
+  t.same(builds, [1])
+  t.equal(await cache.get('acme'), a, 'a fresh entry is a hit')
+  t.equal(cache.stats.hits, 1)
+  t.equal(await cache.get('nobody'), undefined)
+  t.teardown(() => cache.close())
+})
+
+t.test('a change notice drops the entry; the next read builds the new version', async t => {
+  const { store, cache, builds } = setup()
+  const tenant = tenantFixture('acme')
+  await store.createTenant(tenant, undefined, auditFixture('test', 'acme'))
+  await cache.get('acme')
+  const changed = new Promise<void>(resolve => store.onChange(() => resolve()))
+  await store.updateTenant({ ...tenant, name: 'New' }, 1, auditFixture('test', 'acme'))
+  await changed
+  const runtime = await cache.get('acme')
+  t.equal(runtime?.version, 2)
+  t.same(builds, [1, 2])
+  t.teardown(() => cache.close())
+})
+
+t.test('after the TTL the store is asked again, but an unchanged version is not rebuilt', async t => {
+  const { store, cache, builds, advance } = setup({ ttlMs: 1000 })
+  await store.createTenant(tenantFixture('acme'), undefined, auditFixture('test', 'acme'))
+  const first = await cache.get('acme')
+  advance(1001)
+  t.equal(await cache.get('acme'), first)
+  t.equal(store.reads, 2)
+  t.same(builds, [1])
+  t.teardown(() => cache.close())
+})
+
+t.test('while the store is down, entries are served stale up to STALE_MAX_MS, then the failure surfaces', async t => {
+  const { store, cache, advance } = setup({ ttlMs: 100, staleMaxMs: 5000 })
+  await store.createTenant(tenantFixture('acme'), undefined, auditFixture('test', 'acme'))
+  const first = await cache.get('acme')
+  store.down = true
+  advance(1000)
+  t.equal(await cache.get('acme'), first, 'stale but served')
+  t.equal(cache.stats.stale, 1)
+  advance(4500)
+  await t.rejects(cache.get('acme'), { code: 'STORE_UNAVAILABLE' })
+  await t.rejects(cache.get('never-cached'), { code: 'STORE_UNAVAILABLE' }, 'an uncached tenant is a store failure, not a 404')
+  store.down = false
+  t.equal((await cache.get('acme'))?.version, 1, 'back when the store is')
+  t.teardown(() => cache.close())
+})
+
+t.test('a "*" notice (after a reconnect) re-reads every entry but keeps it for stale serving', async t => {
+  const { store, cache } = setup()
+  await store.createTenant(tenantFixture('acme'), undefined, auditFixture('test', 'acme'))
+  const first = await cache.get('acme')
+  cache.invalidate('*', 0)
+  store.down = true
+  t.equal(await cache.get('acme'), first)
+  t.equal(store.reads, 2, 'it did try the store')
+  t.teardown(() => cache.close())
+})
+
+t.test('the LRU is bounded', async t => {
+  const { store, cache } = setup({ maxTenants: 2 })
+  for (const id of ['t-a', 't-b', 't-c']) await store.createTenant(tenantFixture(id), undefined, auditFixture('test', id))
+  for (const id of ['t-a', 't-b', 't-c']) await cache.get(id)
+  t.equal(cache.cached().length, 2)
+  t.same(cache.cached().map(r => r.id).sort(), ['t-b', 't-c'])
+  t.teardown(() => cache.close())
+})
