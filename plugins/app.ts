@@ -6,10 +6,13 @@ import type { Store } from '../src/store/store.js'
 import type { Clock } from '../src/types.js'
 import metrics from './external/metrics.js'
 import docs from './external/swagger.js'
+import jsonBody from './app/json-body.js'
 import problem, { frameworkErrors } from './app/problem.js'
+import { lazyChildLogger, quietLevel } from './app/request-logger.js'
 import services from './app/services.js'
 import validation from './app/validation.js'
 import adminRoutes from './routes/admin/index.js'
+import dashboardRoutes from './routes/dashboard.js'
 import healthRoutes from './routes/health.js'
 import jwksRoutes from './routes/jwks.js'
 import tenantApi from './routes/tenant-api.js'
@@ -50,6 +53,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    ...(quietLevel(config.logLevel) ? { disableRequestLogging: true, childLoggerFactory: lazyChildLogger } : {}),
     forceCloseConnections: 'idle',
     frameworkErrors
   })
@@ -57,6 +61,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(problem)
   await app.register(validation)
+  await app.register(jsonBody)
   await app.register(services, { config, store, clock, scheduler: options.scheduler ?? true })
   await app.register(metrics)
   await app.register(docs)
@@ -64,6 +69,6 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(jwksRoutes)
   await app.register(tenantApi)
   await app.register(adminRoutes, { prefix: '/v1/admin' })
-  await app.register((await import('./routes/dashboard.js')).default)
+  await app.register(dashboardRoutes)
   return app
 }

@@ -1,5 +1,5 @@
 // A tenant's snapshot compiled for the hot path: profile validator, key view, signers and JWKS body, built once per version.
-import { createHash, randomInt } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { parse as parseDuration } from '@lukeed/ms'
 import { retireAfterMs } from './admin-service.js'
 import { secretMatches } from './api-keys.js'
@@ -54,6 +54,7 @@ export class TenantRuntime {
   private view?: KeyringView<KeyVersion>
   private jwksDocument?: JwksDocument
   private jwksView?: KeyringView<KeyVersion>
+  private cacheControls?: string[]
   /** The custom claims schema, compiled for verify on first use. */
   private requestClaims?: ((claims: JsonObject) => FieldError[]) | null
 
@@ -154,8 +155,18 @@ export class TenantRuntime {
   jwksCaching (): JwksCaching {
     const max = this.options.jwksMaxAge
     const staleWhileRevalidate = Math.ceil(max / 10)
-    const jitter = max >= 10 ? randomInt(1, Math.floor(max / 10) + 1) : 0
+    // Jitter keeps verifiers from refreshing in lockstep; it needs no cryptographic randomness.
+    const jitter = max >= 10 ? 1 + Math.floor(Math.random() * Math.floor(max / 10)) : 0
     return { maxAge: Math.max(0, max - staleWhileRevalidate - jitter), staleWhileRevalidate }
+  }
+
+  /** The Cache-Control value of a JWKS response: one of a few precomputed strings, jittered. */
+  jwksCacheControl (): string {
+    this.cacheControls ??= Array.from({ length: 16 }, () => {
+      const { maxAge, staleWhileRevalidate } = this.jwksCaching()
+      return `public, max-age=${maxAge}, stale-while-revalidate=${staleWhileRevalidate}`
+    })
+    return this.cacheControls[Math.floor(Math.random() * this.cacheControls.length)]
   }
 
   discovery (publicUrl: string): Record<string, unknown> {

@@ -148,10 +148,19 @@ export default fp(async function metrics (app: FastifyInstance) {
     }
   })
 
+  const issuedByLabels = new Map<string, { inc: () => void }>()
   const metricsApi: Metrics = {
     rateLimited: tenant => rateLimited.inc({ tenant: tenantLabel(tenant) }),
     rateLimiterErrors: () => rateLimiterErrors.inc(),
-    tokenIssued: (tenant, profile, alg) => tokensIssued.inc({ tenant: tenantLabel(tenant), profile, alg }),
+    tokenIssued: (tenant, profile, alg) => {
+      const key = `${tenant} ${profile} ${alg}`
+      let child = issuedByLabels.get(key)
+      if (child === undefined) {
+        child = tokensIssued.labels({ tenant: tenantLabel(tenant), profile, alg })
+        if (issuedByLabels.size < 100_000) issuedByLabels.set(key, child)
+      }
+      child.inc()
+    },
     keyRotated: trigger => rotations.inc({ trigger }),
     storeCall
   }
@@ -162,8 +171,17 @@ export default fp(async function metrics (app: FastifyInstance) {
   redis?.on('error', onRedisError)
 
   // Hot path: one callback hook, no allocation beyond the label object; Fastify already timed the request.
+  // Labelled children are looked up once per (method, route, status): hashing labels per request is the costly part.
+  const durationByLabels = new Map<string, { observe: (value: number) => void }>()
   app.addHook('onResponse', function observeRequest (request, reply, done) {
-    requestDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode }, reply.elapsedTime / 1000)
+    const route = request.routeOptions.url ?? 'unmatched'
+    const key = `${request.method} ${route} ${reply.statusCode}`
+    let child = durationByLabels.get(key)
+    if (child === undefined) {
+      child = requestDuration.labels({ method: request.method, route, status_code: reply.statusCode })
+      durationByLabels.set(key, child)
+    }
+    child.observe(reply.elapsedTime / 1000)
     done()
   })
   // Runs only for errors, before the error handler turns them into problem+json with the same code.

@@ -26,18 +26,20 @@ export default async function jwksRoutes (app: FastifyInstance) {
     return runtime
   }
 
-  async function sendJwks (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const runtime = await runtimeFor(request)
+  function writeJwks (runtime: TenantRuntime, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const { body, etag } = runtime.jwks(clock())
-    const { maxAge, staleWhileRevalidate } = runtime.jwksCaching()
     reply.header('etag', etag)
-      .header('cache-control', `public, max-age=${maxAge}, stale-while-revalidate=${staleWhileRevalidate}`)
+      .header('cache-control', runtime.jwksCacheControl())
       .header('access-control-allow-origin', '*')
-    if (notModified(request.headers['if-none-match'], etag)) {
-      await reply.code(304).send()
-      return
-    }
-    await reply.type('application/json').send(body)
+    if (notModified(request.headers['if-none-match'], etag)) return reply.code(304).send()
+    return reply.type('application/json').send(body)
+  }
+
+  /** Not async on purpose: a cached tenant is answered without a promise or a store read. */
+  function sendJwks (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> {
+    const runtime = cache.fresh((request.params as { tenant: string }).tenant)
+    if (runtime !== undefined) return writeJwks(runtime, request, reply)
+    return runtimeFor(request).then(loaded => writeJwks(loaded, request, reply))
   }
 
   const jwksSchema = { tags: ['verifiers'], summary: 'Public keys of the tenant (asymmetric keys that are pending-published, active or retiring)', params: TenantParams, response: { 200: Jwks, ...problems(404, 503) } }

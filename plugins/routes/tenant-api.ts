@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { bearerToken, parseApiKey } from '../../src/api-keys.js'
+import { bearerToken, parseApiKey, type ParsedApiKey } from '../../src/api-keys.js'
 import { TokenmintError } from '../../src/errors.js'
 import type { TenantRuntime } from '../../src/tenant-runtime.js'
 import { redisRateStore } from '../app/rate-limit-store.js'
@@ -36,12 +36,15 @@ export default async function tenantApi (fastify: FastifyInstance) {
   const { cache, clock, store, config } = app.tokenmint
 
   app.decorateRequest('tenantRuntime', undefined)
-  app.addHook('onRequest', async (request) => {
-    const token = bearerToken(request.headers.authorization)
-    if (token === undefined) throw new TokenmintError('UNAUTHORIZED', 'an API key is required (Authorization: Bearer tm_...)')
-    const apiKey = parseApiKey(token)
-    if (apiKey === undefined) throw new TokenmintError('UNAUTHORIZED', 'the API key is malformed')
-    const tenantId = (request.params as { tenant: string }).tenant
+  /** Lets the request in with the tenant's runtime, or throws the right 401/403. */
+  function admit (request: FastifyRequest, runtime: TenantRuntime, apiKey: ParsedApiKey): void {
+    const check = runtime.checkApiKey(apiKey.id, apiKey.secret)
+    if (check === 'unknown') throw new TokenmintError('UNAUTHORIZED', 'the API key is not valid')
+    if (check === 'deleted') throw new TokenmintError('FORBIDDEN', 'the API key was deleted')
+    request.tenantRuntime = runtime
+  }
+
+  async function admitSlowly (request: FastifyRequest, tenantId: string, apiKey: ParsedApiKey): Promise<void> {
     if (apiKey.tenant !== tenantId) {
       const owner = await cache.get(apiKey.tenant).catch(() => undefined)
       if (owner?.checkApiKey(apiKey.id, apiKey.secret) === 'ok') throw new TokenmintError('FORBIDDEN', 'the API key belongs to another tenant')
@@ -49,17 +52,35 @@ export default async function tenantApi (fastify: FastifyInstance) {
     }
     const runtime = await cache.get(tenantId)
     if (runtime === undefined) throw new TokenmintError('TENANT_NOT_FOUND', `tenant ${tenantId} does not exist`)
-    const check = runtime.checkApiKey(apiKey.id, apiKey.secret)
-    if (check === 'unknown') throw new TokenmintError('UNAUTHORIZED', 'the API key is not valid')
-    if (check === 'deleted') throw new TokenmintError('FORBIDDEN', 'the API key was deleted')
-    request.tenantRuntime = runtime
+    admit(request, runtime, apiKey)
+  }
+
+  // A callback hook, not async: a key of a cached tenant is checked without a promise or a store read.
+  app.addHook('onRequest', function authenticate (request, _reply, done) {
+    try {
+      const token = bearerToken(request.headers.authorization)
+      if (token === undefined) throw new TokenmintError('UNAUTHORIZED', 'an API key is required (Authorization: Bearer tm_...)')
+      const apiKey = parseApiKey(token)
+      if (apiKey === undefined) throw new TokenmintError('UNAUTHORIZED', 'the API key is malformed')
+      const tenantId = (request.params as { tenant: string }).tenant
+      const runtime = apiKey.tenant === tenantId ? cache.fresh(tenantId) : undefined
+      if (runtime === undefined) {
+        admitSlowly(request, tenantId, apiKey).then(() => done(), done)
+        return
+      }
+      admit(request, runtime, apiKey)
+    } catch (err) {
+      done(err as Error)
+      return
+    }
+    done()
   })
 
   const redis = (store as { redis?: Parameters<typeof redisRateStore>[0] }).redis
   await app.register(rateLimit, {
     keyGenerator: request => runtimeOf(request).tenant.id,
-    max: async request => runtimeOf(request).tenant.rateLimit.max,
-    timeWindow: async request => runtimeOf(request).rateWindowMs,
+    max: request => runtimeOf(request).tenant.rateLimit.max,
+    timeWindow: request => runtimeOf(request).rateWindowMs,
     ...(redis === undefined
       ? {}
       : {

@@ -44,14 +44,18 @@ export class TenantCache<R> {
     this.unsubscribe = store.onChange((tenantId, version) => this.invalidate(tenantId, version))
   }
 
+  /** The runtime when it is cached and fresh, without a store read or a promise (the hot path); undefined otherwise. */
+  fresh (tenantId: string): R | undefined {
+    const entry = this.entries.get(tenantId)
+    if (entry === undefined || entry.doubtful || this.options.clock() - entry.checkedAt >= this.options.ttlMs) return undefined
+    this.stats.hits++
+    return entry.runtime
+  }
+
   /** The tenant's runtime, or undefined if the tenant does not exist. */
   async get (tenantId: string): Promise<R | undefined> {
-    const entry = this.entries.get(tenantId)
-    const now = this.options.clock()
-    if (entry !== undefined && !entry.doubtful && now - entry.checkedAt < this.options.ttlMs) {
-      this.stats.hits++
-      return entry.runtime
-    }
+    const cached = this.fresh(tenantId)
+    if (cached !== undefined) return cached
     this.stats.misses++
     let pending = this.inflight.get(tenantId)
     if (pending === undefined) {

@@ -28,6 +28,11 @@ function reconnectDelay (attempt: number): number {
  * - `enableOfflineQueue: false`: a command sent while the connection is not ready fails at once
  *   ("Stream isn't writeable ..." / "Cluster isn't ready ..."), so nothing piles up during an outage.
  * - `commandTimeout`: a command sent on a connection that stopped answering fails after `commandTimeoutMs`.
+ * - `socketTimeout` (twice that): a command that times out stays in ioredis' queue until its reply comes, so on a
+ *   server that hangs (SIGSTOP, a stuck network) the queue would grow with every request; instead, a connection that
+ *   returns no data for that long while commands wait is destroyed, which fails them all, and is redialled. While it
+ *   is being redialled commands fail at once (no offline queue), so the queue stays bounded by the requests of the
+ *   last two timeouts. A server that answers again within that time keeps its connection.
  * - `maxRetriesPerRequest: 0`: commands in flight when the connection drops fail then, and are never
  *   replayed after the reconnect (a replayed Lua write could apply twice).
  * - reconnection keeps trying forever with a backoff capped at one second, so service resumes by itself.
@@ -42,9 +47,14 @@ export function createRedisClient (options: RedisClientOptions): RedisClient {
   const timeout = options.commandTimeoutMs
   const common = {
     commandTimeout: timeout,
+    // A connection that returns nothing for two command timeouts while commands wait is dropped and redialled:
+    // its queue is failed at once instead of growing with every request while the server hangs.
+    socketTimeout: 2 * timeout,
     connectTimeout: Math.max(2 * timeout, 1000),
     maxRetriesPerRequest: 0,
-    connectionName: options.name
+    connectionName: options.name,
+    // Commands issued in the same tick (e.g. the rate-limit counters of concurrent requests) leave in one write.
+    enableAutoPipelining: true
   }
   let client: RedisClient
   if (options.clusterNodes !== undefined && options.clusterNodes.length > 0) {
@@ -57,6 +67,7 @@ export function createRedisClient (options: RedisClientOptions): RedisClient {
       retryDelayOnClusterDown: 100,
       retryDelayOnTryAgain: 100,
       maxRedirections: 8,
+      enableAutoPipelining: true,
       redisOptions: common
     })
   } else if (options.url !== undefined) {

@@ -1,0 +1,49 @@
+// Per-request loggers made on first use: above the info level a request logs only when something goes wrong.
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
+import type { Bindings, ChildLoggerOptions } from 'pino'
+
+const QUIET = new Set(['warn', 'error', 'fatal', 'silent'])
+
+/** Whether per-request loggers can be lazy: request logs (info) are not written at this level anyway. */
+export function quietLevel (level: string): boolean {
+  return QUIET.has(level)
+}
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+/** One small object per request; the pino child (bindings serialised and redacted) is made only when it logs. */
+class LazyLogger implements FastifyBaseLogger {
+  private made?: FastifyBaseLogger
+
+  constructor (
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions | undefined
+  ) {}
+
+  get level (): string { return this.made?.level ?? this.parent.level }
+  set level (value: string) { this.real().level = value }
+
+  private real (): FastifyBaseLogger {
+    this.made ??= this.parent.child(this.bindings, this.options)
+    return this.made
+  }
+
+  private write (level: Level, args: unknown[]): void {
+    const parent = this.parent as FastifyBaseLogger & { isLevelEnabled?: (l: string) => boolean }
+    if (parent.isLevelEnabled !== undefined && !parent.isLevelEnabled(level)) return
+    (this.real()[level] as (...a: unknown[]) => void)(...args)
+  }
+
+  fatal (...args: unknown[]): void { this.write('fatal', args) }
+  error (...args: unknown[]): void { this.write('error', args) }
+  warn (...args: unknown[]): void { this.write('warn', args) }
+  info (...args: unknown[]): void { this.write('info', args) }
+  debug (...args: unknown[]): void { this.write('debug', args) }
+  trace (...args: unknown[]): void { this.write('trace', args) }
+  silent (): void {}
+  child (bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger { return this.real().child(bindings, options) }
+}
+
+export const lazyChildLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger, bindings, options) =>
+  new LazyLogger(logger, bindings, options)
