@@ -1,4 +1,4 @@
-// CPU profile of tokenmint under the HS256 issuance load: `node --cpu-prof`, .cpuprofile and a top-functions summary in bench/results/.
+// CPU profile of tokenmint under an issuance load (HS256 by default, --alg for the others): `node --cpu-prof`, .cpuprofile and a top-functions summary in bench/results/.
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { formatSummary, summarizeProfile, type CpuProfile } from './lib/cpu-profile.js'
@@ -6,9 +6,10 @@ import { measure } from './lib/load.js'
 import { killAllSync, stopAll } from './lib/processes.js'
 import { startRedis } from './lib/redis-server.js'
 import { RESULTS_DIR } from './lib/report.js'
-import { buildTokenmint, createTenant, ISSUE_BODY, issueHeaders, newSettings, ROOT, sanityCheck, startTokenmint } from './lib/tokenmint.js'
+import { buildTokenmint, createTenant, ISSUE_BODY, issueHeaders, newSettings, ROOT, sanityCheck, startTokenmint, type BenchAlg } from './lib/tokenmint.js'
 
-const USAGE = 'usage: npx tsx bench/profile.ts [--duration S (15)] [--connections C (50)] [--top N (25)] [--no-build]'
+const USAGE = 'usage: npx tsx bench/profile.ts [--alg HS256|RS256|ES256|EdDSA] [--duration S (15)] [--connections C (50)] [--top N (25)] [--no-build]'
+const ALGS: BenchAlg[] = ['HS256', 'RS256', 'ES256', 'EdDSA']
 
 const log = (line: string): void => { process.stdout.write(`${line}\n`) }
 
@@ -16,6 +17,7 @@ async function main (): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
     options: {
+      alg: { type: 'string', default: 'HS256' },
       duration: { type: 'string', default: '15' },
       connections: { type: 'string', default: '50' },
       top: { type: 'string', default: '25' },
@@ -28,6 +30,8 @@ async function main (): Promise<number> {
   const connections = Number(values.connections)
   const top = Number(values.top)
   if (![durationS, connections, top].every(n => Number.isFinite(n) && n > 0)) throw new Error(USAGE)
+  const alg = ALGS.find(a => a.toLowerCase() === values.alg?.toLowerCase())
+  if (alg === undefined) throw new Error(USAGE)
 
   if (values['no-build'] !== true) {
     log('building tokenmint (npm run build)...')
@@ -35,18 +39,21 @@ async function main (): Promise<number> {
   }
   mkdirSync(RESULTS_DIR, { recursive: true })
   const stamp = new Date().toISOString().replace(/:/g, '-')
-  const name = `tokenmint-hs256-${stamp}.cpuprofile`
+  const name = `tokenmint-${alg.toLowerCase()}-${stamp}.cpuprofile`
   const redis = await startRedis()
   const settings = newSettings(redis.url, {}, ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIR, '--cpu-prof-name', name])
   const tokenmint = await startTokenmint(settings)
-  const tenant = await createTenant(tokenmint.baseUrl, tokenmint.adminToken, 'bench-profile', 'HS256')
+  const tenant = await createTenant(tokenmint.baseUrl, tokenmint.adminToken, 'bench-profile', alg)
   const problem = await sanityCheck(tokenmint.baseUrl, tenant)
   if (problem !== undefined) throw new Error(problem)
 
-  log(`profiling tokenmint (pid ${tokenmint.child.pid}) under HS256 issuance for ${durationS} s at -c ${connections}...`)
-  const m = await measure(tokenmint.port, tokenmint.child.pid, {
-    method: 'POST', path: `/v1/tenants/${tenant.id}/tokens`, headers: issueHeaders(tenant.apiKey), body: ISSUE_BODY
-  }, { connections, durationS, warmupS: 2 })
+  log(`profiling tokenmint (pid ${tokenmint.child.pid}) under ${alg} issuance for ${durationS} s at -c ${connections}...`)
+  const request = { method: 'POST' as const, path: `/v1/tenants/${tenant.id}/tokens`, headers: issueHeaders(tenant.apiKey), body: ISSUE_BODY }
+  await measure(tokenmint.port, tokenmint.child.pid, request, { connections, durationS: 2, warmupS: 0 })
+  const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
+  const fromUs = nowUs()
+  const m = await measure(tokenmint.port, tokenmint.child.pid, request, { connections, durationS, warmupS: 0 })
+  const window = { fromUs, toUs: nowUs() }
   if (m === undefined) throw new Error('load stopped')
   log(`  ${m.reqPerSec} req/s (profiler on), p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, non-2xx ${m.non2xx + m.errors + m.timeouts}`)
 
@@ -55,8 +62,8 @@ async function main (): Promise<number> {
   await redis.child.stop()
   if (!readdirSync(RESULTS_DIR).includes(name)) throw new Error(`no profile written (tokenmint did not exit cleanly on SIGTERM?):\n${tokenmint.child.tail()}`)
   const path = `${RESULTS_DIR}${name}`
-  const summary = summarizeProfile(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile, ROOT)
-  const text = `tokenmint HS256 issuance, ${durationS} s at -c ${connections}, ${m.reqPerSec} req/s with the profiler on\n\n${formatSummary(summary, top)}\n`
+  const summary = summarizeProfile(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile, ROOT, window)
+  const text = `tokenmint ${alg} issuance, ${durationS} s at -c ${connections}, ${m.reqPerSec} req/s with the profiler on\n\n${formatSummary(summary, top)}\n`
   writeFileSync(path.replace(/\.cpuprofile$/, '.summary.txt'), text)
   log('')
   log(text)

@@ -55,7 +55,7 @@ function plan (options: BenchOptions, targets: string[]): { estimateMs: number, 
     (options.runs - 1) * targets.length * Math.min(LATER_WARMUP_S, options.warmupS)
   const setupS = (tokenmint && options.build ? 20 : 0) +
     (options.cases.includes(STARTUP_CASE) && !options.baselinesOnly ? options.startupSamples * 1.5 : 0) +
-    (tokenmint ? 3 : 0) + (many ? options.tenants / 500 : 0) + 3
+    (tokenmint ? 3 : 0) + (many ? options.tenants / 450 : 0) + 3
   const lines = [
     `plan: cases ${options.cases.join(', ')}${options.baselinesOnly ? ' (baselines only)' : ''}`,
     `      ${targets.length} measurements per run x ${options.runs} run(s), ${options.durationS} s each at -c ${options.connections}` +
@@ -111,11 +111,14 @@ async function main (): Promise<number> {
     const checks = evaluateChecks(records, setup.startup)
     const info = infoRatios(records)
     const summaries = [...records.values()].map(summarize)
-    log('')
-    log(targetsTable(summaries))
-    log('')
-    log(checksTable(checks))
-    log('')
+    const anyMeasured = [...records.values()].some(r => r.runs.length > 0) || setup.startup !== undefined
+    if (anyMeasured) {
+      log('')
+      log(targetsTable(summaries))
+      log('')
+      log(checksTable(checks))
+      log('')
+    }
     for (const r of info) log(`info: ${r.label}: ${r.value === undefined ? '-' : `${r.value.toFixed(2)}x`}`)
     if (setup.startup !== undefined) log(`start-up to ready: ${setup.startup.samplesMs.join(', ')} ms (median ${setup.startup.medianMs ?? '-'} ms)`)
     if (setup.tenants !== undefined) {
@@ -159,7 +162,6 @@ async function main (): Promise<number> {
       checks,
       info
     }
-    const anyMeasured = [...records.values()].some(r => r.runs.length > 0) || setup.startup !== undefined
     if (anyMeasured) log(`results: ${writeResults(report, startedAt)} (and bench/results/latest.json)`)
     else log('nothing was measured; no results written')
     if (fatal !== undefined) return 1

@@ -18,7 +18,7 @@ export interface BenchOptions {
   setupConcurrency: number
   startupSamples: number
   build: boolean
-  /** Server entry run with node (default dist/src/server.js). */
+  /** Server entry run with node (default: the file `npm start` runs). */
   entry: string
   env: Record<string, string>
   failOnTarget: boolean
@@ -40,7 +40,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --setup-concurrency N concurrent admin requests while creating tenants (default 64)
   --startup-samples N   tokenmint starts timed for start-up-to-ready (default 3)
   --no-build            do not run \`npm run build\` first (dist/ must be current)
-  --entry PATH          server entry to run with node (default dist/src/server.js; implies --no-build)
+  --entry PATH          server entry to run with node (default: the file of npm start; implies --no-build)
   --env KEY=VALUE       extra environment for tokenmint (repeatable), e.g. --env CACHE_MAX_TENANTS=20000
   --fail-on-target      exit 3 when a target is missed
   -h, --help            this text`

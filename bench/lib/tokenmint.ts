@@ -1,6 +1,6 @@
 // Drives the real tokenmint for the bench: build, start `node dist/src/server.js` on a bench Redis, readiness, admin set-up, sanity checks.
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createVerifier } from 'fast-jwt'
@@ -8,7 +8,18 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose'
 import { freePort, spawnTracked, type Child } from './processes.js'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-export const SERVER_ENTRY = 'dist/src/server.js'
+
+/** The file `npm start` runs (`node <entry>` in package.json), so the bench follows the project; dist/src/server.js if none. */
+function serverEntry (): string {
+  try {
+    const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }
+    const match = /^node\s+(\S+\.js)\s*$/.exec(pkg.scripts?.start ?? '')
+    if (match !== null) return match[1]
+  } catch { /* fall through */ }
+  return 'dist/src/server.js'
+}
+
+export const SERVER_ENTRY = serverEntry()
 
 /** Environment variables tokenmint reads; inherited values are dropped so the bench controls them all. */
 const TOKENMINT_VARIABLES = [
