@@ -1,8 +1,9 @@
 // Test helper: builds an app on a MemoryStore or a real Redis (per-run key prefix) and closes it in teardown.
+import type { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { Store } from '../../src/store/store.js'
-import { buildApp } from '../../plugins/app.js'
+import { REDACT, buildApp } from '../../plugins/app.js'
 import { redisUrlFor, uniquePrefix } from './redis-server.js'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
@@ -25,6 +26,8 @@ export interface BuildOptions {
   store?: 'memory' | 'redis'
   /** Use this Redis URL (e.g. a handle the test can kill). */
   redisUrl?: string
+  /** Use this Redis Cluster (REDIS_CLUSTER_NODES) instead of a standalone Redis. */
+  clusterNodes?: Array<{ host: string, port: number }>
   /** Share the key prefix (several apps on one Redis). */
   prefix?: string
   /** Share one store object (several apps on one MemoryStore). */
@@ -34,6 +37,8 @@ export interface BuildOptions {
   scheduler?: boolean
   /** Listen on a free loopback port (for clients that need a URL). */
   listen?: boolean
+  /** Write the app's pino logs (level info, redacted as in production) to this stream instead of logging nothing. */
+  logStream?: Writable
 }
 
 export interface TestApp {
@@ -45,7 +50,10 @@ export interface TestApp {
 
 export async function build (t: Test, options: BuildOptions = {}): Promise<TestApp> {
   const env: Record<string, string> = { ADMIN_TOKEN, MASTER_KEY, LOG_LEVEL: 'silent', PUBLIC_URL: 'http://127.0.0.1:0', ...options.env }
-  if (options.store === 'redis' || options.redisUrl !== undefined) {
+  if (options.clusterNodes !== undefined) {
+    env.REDIS_CLUSTER_NODES = options.clusterNodes.map(node => `${node.host}:${node.port}`).join(',')
+    env.REDIS_PREFIX = options.prefix ?? uniquePrefix()
+  } else if (options.store === 'redis' || options.redisUrl !== undefined) {
     env.REDIS_URL = options.redisUrl ?? await redisUrlFor(t)
     env.REDIS_PREFIX = options.prefix ?? uniquePrefix()
   }
@@ -54,7 +62,7 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestA
     config,
     store: options.sharedStore,
     clock: options.clock?.read,
-    logger: false,
+    logger: options.logStream === undefined ? false : { level: 'info', stream: options.logStream, redact: { paths: REDACT, censor: '[redacted]' } },
     scheduler: options.scheduler ?? false
   })
   t.teardown(async () => { await app.close() })

@@ -124,9 +124,13 @@ async function startServer (extra: string[] = [], withBus = false): Promise<Serv
   throw lastError
 }
 
-/** A redis-server of this test alone; killed in teardown even when the test fails. */
-export async function startRedis (t: Test): Promise<RedisHandle> {
-  const server = await startServer()
+/**
+ * A redis-server of this test alone; killed in teardown even when the test fails.
+ * `args` are extra redis-server arguments (e.g. ['--appendonly', 'yes']), kept by restart().
+ */
+export async function startRedis (t: Test, options: { args?: string[] } = {}): Promise<RedisHandle> {
+  const args = options.args ?? []
+  const server = await startServer(args)
   let child: ChildProcess | undefined = server.child
   let stopped = false
   const handle: RedisHandle = {
@@ -138,7 +142,7 @@ export async function startRedis (t: Test): Promise<RedisHandle> {
     },
     restart: async () => {
       await killProcess(child)
-      child = await spawnServer(server.port, server.dir, [])
+      child = await spawnServer(server.port, server.dir, args)
     },
     freeze: () => { child?.kill('SIGSTOP') },
     thaw: () => { child?.kill('SIGCONT') },
