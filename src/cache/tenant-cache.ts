@@ -75,6 +75,11 @@ export class TenantCache<R> {
     if (entry !== undefined && entry.version < version) this.entries.delete(tenantId)
   }
 
+  /** Forgets a tenant at once (this instance just changed it; the change notice of the store follows). */
+  drop (tenantId: string): void {
+    this.entries.delete(tenantId)
+  }
+
   /** Runtimes cached now (for metrics). */
   cached (): R[] {
     return [...this.entries.values()].map(entry => entry.runtime)

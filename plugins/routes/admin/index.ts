@@ -18,6 +18,15 @@ export default async function adminRoutes (app: FastifyInstance) {
     if (token === undefined) throw new TokenmintError('UNAUTHORIZED', 'the admin token is missing (Authorization: Bearer <ADMIN_TOKEN>)')
     if (!safeEqual(token, adminToken)) throw new TokenmintError('UNAUTHORIZED', 'the admin token is not valid')
   })
+  // The instance that made a change reads it back at once, without waiting for its own change notice.
+  const { cache } = app.tokenmint
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.method !== 'GET' && reply.statusCode < 300) {
+      const tenant = (request.params as { tenant?: string }).tenant ?? (request.body as { id?: unknown } | undefined)?.id
+      if (typeof tenant === 'string') cache.drop(tenant)
+    }
+    return payload
+  })
   await app.register(tenantRoutes)
   await app.register(keyRoutes)
   await app.register(auditRoutes)

@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { build, FakeClock, storeReady, type TestApp } from '../../../helpers/build.js'
 import { es256Tenant, jwksKids, keyList, keyStates, nextChange, signingKid } from '../../../helpers/key-lifecycle.js'
 import { startRedis, uniquePrefix } from '../../../helpers/redis-server.js'
-import { adminHeaders, createTenant, type CreatedTenant } from '../../../helpers/tenants.js'
+import { adminHeaders, createTenant, issue, type CreatedTenant } from '../../../helpers/tenants.js'
 
 const SECOND = 1000
 /** The rotation every case schedules: the new key activates 1000 s later and is published 300 s before that. */
@@ -275,4 +275,17 @@ t.test('the admin key routes need the admin token', async t => {
   t.equal(res.statusCode, 401)
   const list = await app.inject({ url: '/v1/admin/tenants/guarded/keys', headers: { ...adminHeaders, authorization: 'Bearer wrong-token-0123456789' } })
   t.equal(list.statusCode, 401)
+})
+
+t.test('the instance that revokes a key stops signing with it at once, before its own change notice returns', async t => {
+  const { app } = await build(t, { store: 'redis' })
+  await storeReady(app)
+  const tenant = await createTenant(app, { id: 'revoke-here', profile: 'smooch' })
+  const first = (await issue(app, tenant.id, tenant.apiKey, { userId: 'u' })).json().kid
+  const added = await app.inject({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/keys`, headers: adminHeaders, payload: { alg: 'HS256' } })
+  const second = added.json().key.kid
+  t.equal((await issue(app, tenant.id, tenant.apiKey, { userId: 'u' })).json().kid, second, 'the new key signs on the next request')
+  const revoked = await app.inject({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/keys/${second}/revoke`, headers: adminHeaders })
+  t.equal(revoked.statusCode, 200)
+  t.equal((await issue(app, tenant.id, tenant.apiKey, { userId: 'u' })).json().kid, first, 'the revoked key never signs the next request')
 })
