@@ -1,11 +1,12 @@
 // The composition root: builds the Fastify app from the config. It never listens.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from '../src/config.js'
 import { openStore } from '../src/store/open-store.js'
 import type { Store } from '../src/store/store.js'
 import type { Clock } from '../src/types.js'
 import metrics from './external/metrics.js'
 import docs from './external/swagger.js'
+import drain from './app/drain.js'
 import jsonBody from './app/json-body.js'
 import problem, { frameworkErrors } from './app/problem.js'
 import { lazyChildLogger, quietLevel } from './app/request-logger.js'
@@ -53,7 +54,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    ...(quietLevel(config.logLevel) ? { disableRequestLogging: true, childLoggerFactory: lazyChildLogger } : {}),
+    ...(quietLevel(config.logLevel) ? { logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyChildLogger } : {}),
     forceCloseConnections: 'idle',
     frameworkErrors
   })
@@ -62,6 +63,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(problem)
   await app.register(validation)
   await app.register(jsonBody)
+  await app.register(drain)
   await app.register(services, { config, store, clock, scheduler: options.scheduler ?? true })
   await app.register(metrics)
   await app.register(docs)

@@ -18,3 +18,8 @@ export function parseTime (value: unknown, path: string): number {
 export function iso (ms: number): string {
   return new Date(ms).toISOString()
 }
+
+/** Unix seconds from an untrusted source (a token's claims) as ISO 8601 when a Date can hold them, else as the number. */
+export function describeSeconds (seconds: number): string {
+  return Number.isFinite(seconds) && Math.abs(seconds) <= 8.64e12 ? new Date(seconds * 1000).toISOString() : `${seconds} (Unix seconds)`
+}

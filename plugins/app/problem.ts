@@ -37,6 +37,12 @@ function fieldErrors (issues: AjvIssue[], context: string | undefined): FieldErr
   })
 }
 
+/** Errors of the router, before any route runs (see frameworkErrors). */
+const URL_ERRORS: Record<string, string | undefined> = {
+  FST_ERR_BAD_URL: 'is not valid: a path segment has a bad %-encoding',
+  FST_ERR_MAX_PARAM_LENGTH: 'has a path parameter longer than 100 characters'
+}
+
 export function toProblem (err: unknown): Problem & { log: boolean } {
   if (err instanceof TokenmintError) {
     const problem: Problem & { log: boolean } = {
@@ -45,7 +51,8 @@ export function toProblem (err: unknown): Problem & { log: boolean } {
       status: err.status,
       detail: err.status >= 500 && err.code !== 'STORE_UNAVAILABLE' ? 'internal error' : err.message,
       code: err.code,
-      log: err.status >= 500
+      // An unreachable store is an outage, not a bug: one warning per request, no stack (see the handler).
+      log: err.status >= 500 && err.code !== 'STORE_UNAVAILABLE'
     }
     if (err.errors !== undefined) problem.errors = err.errors
     return problem
@@ -54,6 +61,10 @@ export function toProblem (err: unknown): Problem & { log: boolean } {
   if (Array.isArray(fastifyError.validation)) {
     const errors = fieldErrors(fastifyError.validation, fastifyError.validationContext)
     return { type: problemType('VALIDATION_FAILED'), title: statusTitle(400), status: 400, detail: errors.map(e => `${e.path}: ${e.message}`).join('; '), code: 'VALIDATION_FAILED', errors, log: false }
+  }
+  const urlError = URL_ERRORS[fastifyError.code ?? '']
+  if (urlError !== undefined) {
+    return { type: problemType('VALIDATION_FAILED'), title: statusTitle(400), status: 400, detail: `the URL ${urlError}`, code: 'VALIDATION_FAILED', errors: [{ path: '/params', message: urlError }], log: false }
   }
   const status = typeof fastifyError.statusCode === 'number' ? fastifyError.statusCode : 500
   if (status >= 400 && status < 500) {
@@ -68,6 +79,13 @@ export function toProblem (err: unknown): Problem & { log: boolean } {
     return problem
   }
   return { type: problemType('INTERNAL'), title: statusTitle(500), status: 500, detail: 'internal error', code: 'INTERNAL', log: true }
+}
+
+/** The `frameworkErrors` option of Fastify: the router's own 400/414 answers become problem+json like every other error. */
+export function frameworkErrors (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { log: _log, ...problem } = toProblem(err)
+  problem.instance = request.url.split('?')[0]
+  sendProblem(reply, problem).catch(sendErr => request.log.warn({ err: sendErr }, 'could not answer a router error'))
 }
 
 export async function sendProblem (reply: FastifyReply, problem: Problem): Promise<void> {

@@ -34,9 +34,9 @@ async function keyPair (alg: AsymmetricAlg, modulusLength: number): Promise<KeyP
 
 /** New random material for `alg`; key pairs are generated off the event loop and named by their thumbprint. */
 export async function generateKey (alg: Alg, options: GenerateOptions = {}): Promise<KeyMaterial> {
-  if (!isAlg(alg)) throw invalid('alg', `must be one of ${ALGS.join(', ')}`)
+  if (!isAlg(alg)) throw invalid('/alg', `must be one of ${ALGS.join(', ')}`)
   const modulusLength = options.modulusLength ?? 2048
-  if (!MODULUS_LENGTHS.includes(modulusLength)) throw invalid('modulusLength', 'must be 2048, 3072 or 4096')
+  if (!MODULUS_LENGTHS.includes(modulusLength)) throw invalid('/modulusLength', 'must be 2048, 3072 or 4096')
 
   if (alg === 'HS256') {
     return { alg, kid: `hs_${randomBytes(16).toString('base64url')}`, secret: randomBytes(32).toString('base64url') }

@@ -14,7 +14,7 @@ const MAX_PEM_LENGTH = 16_384
 
 function checkKid (kid: unknown): string {
   if (typeof kid !== 'string' || !KID.test(kid)) {
-    throw invalid('kid', 'must be 1 to 128 characters of letters, digits, ".", "_", ":" or "-"')
+    throw invalid('/kid', 'must be 1 to 128 characters of letters, digits, ".", "_", ":" or "-"')
   }
   return kid
 }
@@ -24,13 +24,13 @@ export function importSecret (input: { kid: string, secret: string }): KeyMateri
   const kid = checkKid(input.kid)
   const secret: unknown = input.secret
   if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || secret.length > MAX_SECRET_LENGTH) {
-    throw invalid('secret', `must be a string of ${MIN_SECRET_LENGTH} to ${MAX_SECRET_LENGTH} characters`)
+    throw invalid('/secret', `must be a string of ${MIN_SECRET_LENGTH} to ${MAX_SECRET_LENGTH} characters`)
   }
   return { alg: 'HS256', kid, secret }
 }
 
 function parsePrivateKey (pem: unknown): KeyObject {
-  const refused = invalid('privateKeyPem', 'must be an unencrypted PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC)')
+  const refused = invalid('/privateKeyPem', 'must be an unencrypted PEM private key (PKCS#8, PKCS#1 RSA or SEC1 EC)')
   if (typeof pem !== 'string' || pem.length === 0 || pem.length > MAX_PEM_LENGTH || !pem.includes('-----BEGIN ')) throw refused
   try {
     // A public key, a certificate or an encrypted key throws here; the error is dropped so nothing of the input leaks.
@@ -47,14 +47,14 @@ function parsePrivateKey (pem: unknown): KeyObject {
  */
 export function importPrivateKeyPem (input: { privateKeyPem: string, alg?: string, kid?: string }): KeyMaterial {
   if (input.alg !== undefined && (!isAlg(input.alg) || input.alg === 'HS256')) {
-    throw invalid('alg', `must be one of ${ALGS.filter(a => a !== 'HS256').join(', ')} for a private key`)
+    throw invalid('/alg', `must be one of ${ALGS.filter(a => a !== 'HS256').join(', ')} for a private key`)
   }
   const kid = input.kid === undefined ? undefined : checkKid(input.kid)
   const privateKey = parsePrivateKey(input.privateKeyPem)
   const decided = algOfKey(privateKey)
-  if ('reason' in decided) throw invalid('privateKeyPem', decided.reason)
+  if ('reason' in decided) throw invalid('/privateKeyPem', decided.reason)
   if (input.alg !== undefined && input.alg !== decided.alg) {
-    throw invalid('alg', `does not match the key, which signs ${decided.alg}`)
+    throw invalid('/alg', `does not match the key, which signs ${decided.alg}`)
   }
   const publicKey = createPublicKey(privateKey)
   const finalKid = kid ?? keyThumbprint(publicKey)

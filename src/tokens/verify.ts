@@ -4,6 +4,7 @@ import type { FieldError } from '../errors.js'
 import { deriveKeyring } from '../keys/key-state.js'
 import { CUSTOM_OWNED_CLAIMS } from '../profiles/fields.js'
 import type { JsonObject, KeyVersion, Tenant } from '../types.js'
+import { jsonNestsDeeperThan } from '../json-depth.js'
 import { describeSeconds } from '../time.js'
 
 export interface VerifyContext {
@@ -31,7 +32,10 @@ export interface VerifyResult {
 function decodePart (part: string | undefined): JsonObject | null {
   if (part === undefined || !/^[A-Za-z0-9_-]+$/.test(part)) return null
   try {
-    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
+    const text = Buffer.from(part, 'base64url').toString('utf8')
+    // Nested deeper than any real header or claims: the answer, which echoes them, could not be serialized.
+    if (jsonNestsDeeperThan(text)) return null
+    const value: unknown = JSON.parse(text)
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? value as JsonObject : null
   } catch {
     return null
