@@ -49,6 +49,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
     bodyLimit: 16 * 1024,
+    // Imported kids may be 128 characters and appear in paths (revoke).
+    routerOptions: { maxParamLength: 160 },
     // A hop count is supported at run time (proxy-addr) though the option's type omits it.
     trustProxy: config.trustProxy as boolean | string,
     onProtoPoisoning: 'error',

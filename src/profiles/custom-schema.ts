@@ -1,5 +1,6 @@
 // A tenant's claims JSON Schema (custom profile): checked at tenant creation, compiled into a strict claims validator.
 import { Buffer } from 'node:buffer'
+import safeRegex from 'safe-regex2'
 import { TokenmintError, type FieldError } from '../errors.js'
 import type { JsonObject } from '../types.js'
 import { CUSTOM_OWNED_CLAIMS } from './fields.js'
@@ -22,6 +23,17 @@ const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples'])
 const REFERENCE_KEYWORDS = new Set(['$ref', '$dynamicRef'])
 const URI_SCHEME = /^[a-z][a-z0-9+.-]*:/i
 const AT = '/claimsSchema'
+const UNSAFE_PATTERN = 'is a regular expression that can backtrack catastrophically (nested quantifiers): it would let one request stall the service'
+
+/** A pattern that compiles and has no star height above one (no catastrophic backtracking). */
+function safePattern (pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u') // eslint-disable-line no-new
+  } catch {
+    return true // Ajv reports the invalid pattern itself
+  }
+  return safeRegex(pattern)
+}
 
 /** Everything wrong with a claims schema short of compiling it; paths start with '/claimsSchema'. */
 export function claimsSchemaShapeErrors (schema: unknown): FieldError[] {
@@ -68,6 +80,13 @@ function referenceErrors (schema: JsonObject): FieldError[] {
           errors.push({ path: at, message: 'must not be a remote URL' })
         } else if (key === '$schema' && value.replace(/#$/, '') !== DRAFT_2020_12) {
           errors.push({ path: at, message: `must be ${DRAFT_2020_12} (draft 2020-12) when present` })
+        } else if (key === 'pattern' && !safePattern(value)) {
+          errors.push({ path: at, message: UNSAFE_PATTERN })
+        }
+      }
+      if (!Array.isArray(node) && key === 'patternProperties' && isJsonObject(value)) {
+        for (const pattern of Object.keys(value)) {
+          if (!safePattern(pattern)) errors.push({ path: `${at}/${pointerToken(pattern)}`, message: UNSAFE_PATTERN })
         }
       }
       if (!Array.isArray(node) && DATA_KEYWORDS.has(key)) continue

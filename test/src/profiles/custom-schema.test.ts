@@ -1,5 +1,5 @@
 import t from 'tap'
-import { CLAIMS_SCHEMA_MAX_BYTES, compileClaimsSchema, DRAFT_2020_12, validateClaimsSchema } from '../../../src/profiles/custom-schema.js'
+import { CLAIMS_SCHEMA_MAX_BYTES, claimsSchemaShapeErrors, compileClaimsSchema, DRAFT_2020_12, validateClaimsSchema } from '../../../src/profiles/custom-schema.js'
 import { caught, messageAt, pathsOf } from './fixtures/tenants.js'
 
 const base = { type: 'object', properties: { sub: { type: 'string' } } }
@@ -81,4 +81,17 @@ t.test('the schema given is never changed', async t => {
   const schema = structuredClone(base)
   compileClaimsSchema(schema)
   t.strictSame(schema, base)
+})
+
+t.test('patterns that backtrack catastrophically are refused at tenant creation', async t => {
+  const unsafe = [
+    { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } } },
+    { type: 'object', properties: { tags: { type: 'array', items: { type: 'string', pattern: '(x*)*y' } } } },
+    { type: 'object', patternProperties: { '^(\\w+\\s?)*$': { type: 'string' } } }
+  ]
+  for (const schema of unsafe) {
+    t.throws(() => validateClaimsSchema(schema), { code: 'INVALID_SCHEMA' }, JSON.stringify(schema))
+    t.match(claimsSchemaShapeErrors(schema), [{ message: /backtrack/ }])
+  }
+  t.same(claimsSchemaShapeErrors({ type: 'object', properties: { id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } } }), [], 'an ordinary pattern is fine')
 })

@@ -289,3 +289,14 @@ t.test('the instance that revokes a key stops signing with it at once, before it
   t.equal(revoked.statusCode, 200)
   t.equal((await issue(app, tenant.id, tenant.apiKey, { userId: 'u' })).json().kid, first, 'the revoked key never signs the next request')
 })
+
+t.test('a key imported with a 128-character kid can be revoked by its kid', async t => {
+  const { app } = await build(t)
+  const tenant = await createTenant(app, { id: 'long-kid', profile: 'smooch', generateKey: false })
+  const kid = 'k'.repeat(128)
+  const imported = await app.inject({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/keys`, headers: adminHeaders, payload: { kid, alg: 'HS256', secret: 'a-platform-secret-of-some-length' } })
+  t.equal(imported.statusCode, 201)
+  const revoked = await app.inject({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/keys/${kid}/revoke`, headers: adminHeaders })
+  t.equal(revoked.statusCode, 200)
+  t.equal(revoked.json().key.state, 'revoked')
+})
