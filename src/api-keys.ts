@@ -1,4 +1,5 @@
 // API keys of tenant backends: tm_<tenant>_<id>_<secret>; only a SHA-256 of the secret is kept.
+import * as crypto from 'node:crypto'
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyRecord } from './types.js'
 
@@ -30,11 +31,25 @@ export function parseApiKey (value: string): ParsedApiKey | undefined {
   return { tenant: match[1], id: match[2], secret: match[3] }
 }
 
+/** SHA-256 of a string's UTF-8 bytes: one-shot crypto.hash where Node has it (20.12+), a Hash object otherwise. */
+const sha256: (text: string) => Buffer = typeof crypto.hash === 'function'
+  ? text => crypto.hash('sha256', text, 'buffer')
+  : text => createHash('sha256').update(text).digest()
+
+/** The stored hash of a key as bytes, for secretMatchesDigest (decoded once per record, not per request). */
+export function storedDigest (record: ApiKeyRecord): Buffer {
+  return Buffer.from(record.hash, 'hex')
+}
+
+/** Compares the presented secret with a stored digest (see storedDigest) in constant time. */
+export function secretMatchesDigest (expected: Buffer, secret: string): boolean {
+  const actual = sha256(secret)
+  return expected.length === actual.length && timingSafeEqual(expected, actual)
+}
+
 /** Compares the presented secret with the stored hash in constant time. */
 export function secretMatches (record: ApiKeyRecord, secret: string): boolean {
-  const expected = Buffer.from(record.hash, 'hex')
-  const actual = createHash('sha256').update(secret).digest()
-  return expected.length === actual.length && timingSafeEqual(expected, actual)
+  return secretMatchesDigest(storedDigest(record), secret)
 }
 
 /** Extracts the token of an `Authorization: Bearer <token>` header. */

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto'
 import { parse as parseDuration } from '@lukeed/ms'
 import { retireAfterMs } from './admin-service.js'
-import { secretMatches } from './api-keys.js'
+import { secretMatchesDigest, storedDigest } from './api-keys.js'
 import type { Sealer } from './crypto/envelope.js'
 import { TokenmintError, type FieldError } from './errors.js'
 import { deriveKeyring, type KeyringView } from './keys/key-state.js'
@@ -48,7 +48,8 @@ export class TenantRuntime {
   readonly profile: CompiledTenantProfile
   /** The rate-limit window in ms. */
   readonly rateWindowMs: number
-  private readonly apiKeys: Map<string, ApiKeyRecord>
+  /** Each key's record and its stored hash as bytes. */
+  private readonly apiKeys: Map<string, { record: ApiKeyRecord, digest: Buffer }>
   private readonly retireAfterMs: number
   private readonly signers = new Map<string, TokenSigner>()
   private view?: KeyringView<KeyVersion>
@@ -62,7 +63,7 @@ export class TenantRuntime {
     this.tenant = snapshot.tenant
     this.version = snapshot.version
     this.keys = snapshot.keys
-    this.apiKeys = new Map(snapshot.apiKeys.map(record => [record.id, record]))
+    this.apiKeys = new Map(snapshot.apiKeys.map(record => [record.id, { record, digest: storedDigest(record) }]))
     this.retireAfterMs = retireAfterMs(snapshot.tenant.tokenPolicy, options.jwksMaxAge)
     this.issuer = `${options.publicUrl}/t/${snapshot.tenant.id}`
     this.profile = compileTenantProfile(snapshot.tenant)
@@ -79,9 +80,9 @@ export class TenantRuntime {
   }
 
   checkApiKey (id: string, secret: string): ApiKeyCheck {
-    const record = this.apiKeys.get(id)
-    if (record === undefined || !secretMatches(record, secret)) return 'unknown'
-    return record.deletedAt === undefined ? 'ok' : 'deleted'
+    const key = this.apiKeys.get(id)
+    if (key === undefined || !secretMatchesDigest(key.digest, secret)) return 'unknown'
+    return key.record.deletedAt === undefined ? 'ok' : 'deleted'
   }
 
   /** Signer of a key, decrypted once per runtime. */

@@ -1,23 +1,46 @@
-// A Redis counter store for @fastify/rate-limit that, when Redis fails, lets the request through within the command timeout and reports it.
+// A Redis counter store for @fastify/rate-limit: the counts asked in one event-loop turn go out as one script call; a Redis failure lets requests through.
 import type { Cluster, Redis } from 'ioredis'
 
-const INCR = `
-local current = redis.call('INCR', KEYS[1])
-local ttl = tonumber(ARGV[1])
-if current == 1 then
-  redis.call('PEXPIRE', KEYS[1], ttl)
-else
-  ttl = redis.call('PTTL', KEYS[1])
-  if ttl < 0 then
-    ttl = tonumber(ARGV[1])
-    redis.call('PEXPIRE', KEYS[1], ttl)
+/**
+ * For each key i: adds ARGV[2i] requests to its count; a window of ARGV[2i-1] ms starts with the first request of
+ * the window. Returns the count and the time left (ms) of each key, in order.
+ */
+const COUNT = `
+local result = {}
+for i = 1, #KEYS do
+  local window = tonumber(ARGV[2 * i - 1])
+  local added = tonumber(ARGV[2 * i])
+  local current = redis.call('INCRBY', KEYS[i], added)
+  local ttl = window
+  if current == added then
+    redis.call('PEXPIRE', KEYS[i], window)
+  else
+    ttl = redis.call('PTTL', KEYS[i])
+    if ttl < 0 then
+      ttl = window
+      redis.call('PEXPIRE', KEYS[i], window)
+    end
   end
+  result[2 * i - 1] = current
+  result[2 * i] = ttl
 end
-return { current, ttl }
+return result
 `
 
+/** Keys per script call: a turn with more tenants than this sends several calls. */
+const MAX_KEYS_PER_CALL = 500
+
 type RateCallback = (err: Error | null, result?: { current: number, ttl: number }) => void
-type WithRateCommand = (Redis | Cluster) & { tmRateIncr?: (key: string, ttl: number) => Promise<[number, number]> }
+/** numkeys, the keys, then (window, added) per key. */
+type CountCommand = (numberOfKeys: number, ...keysThenArgs: Array<string | number>) => Promise<number[]>
+type WithCountCommand = (Redis | Cluster) & { tmRateCount?: CountCommand }
+
+/** The requests of one key (and window) waiting for the next send. */
+interface Batch {
+  key: string
+  timeWindow: number
+  callbacks: RateCallback[]
+}
 
 /** The client's command timeout (ms): how long a request may wait for its count. */
 function commandTimeoutOf (client: Redis | Cluster): number {
@@ -28,33 +51,70 @@ function commandTimeoutOf (client: Redis | Cluster): number {
 /**
  * A store class (the plugin instantiates it) counting in Redis under `nameSpace`.
  *
- * Each count has its own deadline, the client's command timeout: with auto-pipelining, a command issued while an
+ * The requests that arrive in one turn of the event loop are counted by one script call (on a cluster, where the
+ * keys of one call must share a slot, one call per key): a key asked for n times gets INCRBY n, and the total T
+ * gives its requests the counts T-n+1 ... T, exactly what n INCRs in a row would have given. Redis runs the script
+ * atomically, so counts stay exact across instances; under load this turns one Redis command per request into one
+ * per turn. The calls are made from setImmediate, once the poll phase has read every socket that is ready.
+ *
+ * Each call has its own deadline, the client's command timeout: with auto-pipelining, a command issued while an
  * earlier pipeline is still unanswered waits, unsent and without a timer, until that one settles, so on a Redis
- * that hangs it could wait for two timeouts. At the deadline the request is let through and the failure reported;
- * a late answer is ignored (the count itself still happened).
+ * that hangs it could wait for two timeouts. At the deadline its requests are let through and each failure
+ * reported; a late answer is ignored (the counts themselves still happened).
  */
 export function redisRateStore (client: Redis | Cluster, nameSpace: string, onError: (err: unknown) => void) {
-  const redis = client as WithRateCommand
-  if (redis.tmRateIncr === undefined) redis.defineCommand('tmRateIncr', { numberOfKeys: 1, lua: INCR })
-  const incr = redis.tmRateIncr as (key: string, ttl: number) => Promise<[number, number]>
+  const redis = client as WithCountCommand
+  if (redis.tmRateCount === undefined) redis.defineCommand('tmRateCount', { lua: COUNT })
+  const count = redis.tmRateCount as CountCommand
   const deadlineMs = commandTimeoutOf(client)
+  const keysPerCall = client.isCluster ? 1 : MAX_KEYS_PER_CALL
+  let waiting = new Map<string, Batch>()
+
+  function send (batches: Batch[]): void {
+    let settled = false
+    const letThrough = (err: unknown): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      for (const { callbacks, timeWindow } of batches) {
+        for (const callback of callbacks) {
+          onError(err)
+          callback(null, { current: 0, ttl: timeWindow })
+        }
+      }
+    }
+    const timer = setTimeout(letThrough, deadlineMs, new Error(`the rate-limit count did not answer within ${deadlineMs} ms`))
+    const args: Array<string | number> = batches.map(batch => `${nameSpace}${batch.key}`)
+    for (const batch of batches) args.push(batch.timeWindow, batch.callbacks.length)
+    count.call(redis, batches.length, ...args).then(counts => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      for (let b = 0; b < batches.length; b++) {
+        const { callbacks } = batches[b]
+        const total = counts[2 * b]
+        const ttl = counts[2 * b + 1]
+        for (let i = 0; i < callbacks.length; i++) callbacks[i](null, { current: total - callbacks.length + 1 + i, ttl })
+      }
+    }, letThrough)
+  }
+
+  function sendWaiting (): void {
+    const batches = [...waiting.values()]
+    waiting = new Map()
+    for (let from = 0; from < batches.length; from += keysPerCall) send(batches.slice(from, from + keysPerCall))
+  }
+
   return class RedisRateStore {
     incr (key: string, callback: RateCallback, timeWindow: number): void {
-      let settled = false
-      const letThrough = (err: unknown): void => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        onError(err)
-        callback(null, { current: 0, ttl: timeWindow })
+      const id = `${timeWindow} ${key}`
+      const batch = waiting.get(id)
+      if (batch !== undefined) {
+        batch.callbacks.push(callback)
+        return
       }
-      const timer = setTimeout(letThrough, deadlineMs, new Error(`the rate-limit count did not answer within ${deadlineMs} ms`))
-      incr.call(redis, `${nameSpace}${key}`, timeWindow).then(([current, ttl]) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        callback(null, { current, ttl })
-      }, letThrough)
+      if (waiting.size === 0) setImmediate(sendWaiting)
+      waiting.set(id, { key, timeWindow, callbacks: [callback] })
     }
 
     child (): RedisRateStore {

@@ -19,6 +19,8 @@ export interface Metrics {
   keyRotated: (trigger: 'manual' | 'scheduled') => void
   /** A store read took `ms` and failed or not. */
   storeCall: (operation: 'getSnapshot' | 'ping', ms: number, failed: boolean) => void
+  /** An HTTP request answered outside Fastify's lifecycle (a pre-router fast path): route pattern, status, seconds. */
+  httpRequest: (method: string, route: string, statusCode: number, seconds: number) => void
 }
 
 export interface Services {

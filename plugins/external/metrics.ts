@@ -3,6 +3,7 @@ import type { EventEmitter } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type GaugeConfiguration } from 'prom-client'
+import { RequestHistogram } from './request-histogram.js'
 import type { KeyState } from '../../src/keys/key-state.js'
 import { toProblem } from '../app/problem.js'
 import type { Metrics } from '../app/services.js'
@@ -33,18 +34,30 @@ export default fp(async function metrics (app: FastifyInstance) {
   const scraped = <T extends string>(configuration: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T> => new Gauge({ ...configuration, registers })
   collectDefaultMetrics({ register: registry })
 
-  const requestDuration = new Histogram({
-    name: 'tokenmint_http_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by method, route pattern and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: REQUEST_BUCKETS,
-    registers
-  })
+  const requestDuration = new RequestHistogram(
+    'tokenmint_http_request_duration_seconds',
+    'Time to answer an HTTP request, by method, route pattern and status code',
+    REQUEST_BUCKETS,
+    registry
+  )
+  // Issuance is counted in plain fields on the hot path (found by tenant id, no key to build) and handed to the counter at each scrape.
+  interface Issued { profile: string, alg: string, labels: { tenant: string, profile: string, alg: string }, uncounted: number }
+  const issuedByTenant = new Map<string, Issued[]>()
+  let issuedSeries = 0
   const tokensIssued = new Counter({
     name: 'tokenmint_tokens_issued_total',
     help: `Tokens issued, by tenant (the first ${config.metricsTenantLabelMax} tenants seen; later ones as "other"), profile and alg`,
     labelNames: ['tenant', 'profile', 'alg'] as const,
-    registers
+    registers,
+    collect () {
+      for (const list of issuedByTenant.values()) {
+        for (const issued of list) {
+          if (issued.uncounted === 0) continue
+          this.inc(issued.labels, issued.uncounted)
+          issued.uncounted = 0
+        }
+      }
+    }
   })
   const issuanceErrors = new Counter({
     name: 'tokenmint_issuance_errors_total',
@@ -148,21 +161,41 @@ export default fp(async function metrics (app: FastifyInstance) {
     }
   })
 
-  const issuedByLabels = new Map<string, { inc: () => void }>()
+  /** Counts one answered request; the series is found by one string key. */
+  function observeRequest (method: string, route: string, statusCode: number, seconds: number): void {
+    const key = `${method} ${route} ${statusCode}`
+    const series = requestDuration.find(key) ?? requestDuration.add(key, { method, route, status_code: statusCode })
+    requestDuration.observe(series, seconds)
+  }
+
   const metricsApi: Metrics = {
     rateLimited: tenant => rateLimited.inc({ tenant: tenantLabel(tenant) }),
     rateLimiterErrors: () => rateLimiterErrors.inc(),
     tokenIssued: (tenant, profile, alg) => {
-      const key = `${tenant} ${profile} ${alg}`
-      let child = issuedByLabels.get(key)
-      if (child === undefined) {
-        child = tokensIssued.labels({ tenant: tenantLabel(tenant), profile, alg })
-        if (issuedByLabels.size < 100_000) issuedByLabels.set(key, child)
+      let list = issuedByTenant.get(tenant)
+      let issued: Issued | undefined
+      for (const entry of list ?? []) {
+        if (entry.profile === profile && entry.alg === alg) issued = entry
       }
-      child.inc()
+      if (issued === undefined) {
+        const labels = { tenant: tenantLabel(tenant), profile, alg }
+        if (issuedSeries >= 100_000) {
+          tokensIssued.inc(labels)
+          return
+        }
+        issued = { profile, alg, labels, uncounted: 0 }
+        if (list === undefined) {
+          list = []
+          issuedByTenant.set(tenant, list)
+        }
+        list.push(issued)
+        issuedSeries++
+      }
+      issued.uncounted++
     },
     keyRotated: trigger => rotations.inc({ trigger }),
-    storeCall
+    storeCall,
+    httpRequest: observeRequest
   }
   app.tokenmint.metrics = metricsApi
 
@@ -170,18 +203,9 @@ export default fp(async function metrics (app: FastifyInstance) {
   const onRedisError = (): void => { redisErrors.inc() }
   redis?.on('error', onRedisError)
 
-  // Hot path: one callback hook, no allocation beyond the label object; Fastify already timed the request.
-  // Labelled children are looked up once per (method, route, status): hashing labels per request is the costly part.
-  const durationByLabels = new Map<string, { observe: (value: number) => void }>()
-  app.addHook('onResponse', function observeRequest (request, reply, done) {
-    const route = request.routeOptions.url ?? 'unmatched'
-    const key = `${request.method} ${route} ${reply.statusCode}`
-    let child = durationByLabels.get(key)
-    if (child === undefined) {
-      child = requestDuration.labels({ method: request.method, route, status_code: reply.statusCode })
-      durationByLabels.set(key, child)
-    }
-    child.observe(reply.elapsedTime / 1000)
+  // Hot path: one callback hook; Fastify already timed the request.
+  app.addHook('onResponse', function countRequest (request, reply, done) {
+    observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
   // Runs only for errors, before the error handler turns them into problem+json with the same code.

@@ -1,7 +1,8 @@
 // Schema pieces shared by several routes.
 import { Type } from 'typebox'
 
-export const TenantId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'Tenant slug' })
+export const TENANT_ID_PATTERN = '^[a-z0-9][a-z0-9-]{1,62}$'
+export const TenantId = Type.String({ pattern: TENANT_ID_PATTERN, description: 'Tenant slug' })
 export const TenantParams = Type.Object({ tenant: TenantId })
 
 /** Seconds, or an ISO 8601 time. */

@@ -109,8 +109,24 @@ function describe (error: ErrorObject): FieldError {
   }
 }
 
+/** Whether any key at any depth is unsafe: the common answer, no, without building a path (iterative, like unsafeKeyErrors). */
+function hasUnsafeKey (value: unknown): boolean {
+  const stack: unknown[] = [value]
+  while (stack.length > 0) {
+    const current = stack.pop()
+    if (typeof current !== 'object' || current === null) continue
+    for (const key of Object.keys(current)) {
+      if (UNSAFE_KEYS.has(key)) return true
+      const child = (current as Record<string, unknown>)[key]
+      if (typeof child === 'object' && child !== null) stack.push(child)
+    }
+  }
+  return false
+}
+
 /** Every `__proto__`, `constructor` or `prototype` key, at any depth (iterative: a deep body cannot exhaust the stack). */
 export function unsafeKeyErrors (value: unknown, prefix = ''): FieldError[] {
+  if (!hasUnsafeKey(value)) return []
   const out: FieldError[] = []
   const stack: Array<{ value: unknown, path: string }> = [{ value, path: prefix }]
   while (stack.length > 0) {
