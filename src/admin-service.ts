@@ -60,16 +60,8 @@ export interface KeyView {
   retiresAt?: string
 }
 
-export interface TenantView {
-  id: string
-  name: string
-  profile: ProfileName
-  profileOptions: JsonObject
-  alg: Alg
-  tokenPolicy: TokenPolicy
-  rateLimit: RateLimitPolicy
-  claimsSchema?: JsonObject
-  staticClaims?: JsonObject
+/** A tenant as admin responses show it: ISO 8601 times, the rotation policy as set (its anchor as `since`), and the active kid. */
+export type TenantView = Omit<Tenant, 'rotation' | 'createdAt' | 'updatedAt'> & {
   rotation?: { every: number, prepublish: number, since: string }
   activeKid: string | null
   createdAt: string
