@@ -11,6 +11,10 @@ import { TenantRuntime } from '../../src/tenant-runtime.js'
 import type { Clock } from '../../src/types.js'
 
 /** Counters the HTTP layer reports to; filled in by the metrics plugin when it is registered. */
+/** Store calls timed for metrics. */
+export const STORE_OPERATIONS = ['getSnapshot', 'getVersion', 'ping'] as const
+export type StoreOperation = typeof STORE_OPERATIONS[number]
+
 export interface Metrics {
   rateLimited: (tenant: string) => void
   rateLimiterErrors: () => void
@@ -18,7 +22,7 @@ export interface Metrics {
   /** A new key version was scheduled: by the admin rotate route ('manual') or the rotation scheduler ('scheduled'). */
   keyRotated: (trigger: 'manual' | 'scheduled') => void
   /** A store read took `ms` and failed or not. */
-  storeCall: (operation: 'getSnapshot' | 'ping', ms: number, failed: boolean) => void
+  storeCall: (operation: StoreOperation, ms: number, failed: boolean) => void
   /** An HTTP request answered outside Fastify's lifecycle (a pre-router fast path): route pattern, status, seconds. */
   httpRequest: (method: string, route: string, statusCode: number, seconds: number) => void
 }
@@ -59,7 +63,8 @@ export default fp(async function services (app: FastifyInstance, options: Servic
     ttlMs: config.cacheTtlMs,
     staleMaxMs: config.staleMaxMs,
     clock,
-    onStoreRead: (ms, failed) => app.tokenmint.metrics?.storeCall('getSnapshot', ms, failed)
+    onStoreRead: (ms, failed) => app.tokenmint.metrics?.storeCall('getSnapshot', ms, failed),
+    onVersionCheck: (ms, failed) => app.tokenmint.metrics?.storeCall('getVersion', ms, failed)
   })
   const admin = new AdminService({
     store,

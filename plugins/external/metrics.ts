@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type GaugeC
 import { RequestHistogram } from './request-histogram.js'
 import type { KeyState } from '../../src/keys/key-state.js'
 import { toProblem } from '../app/problem.js'
-import type { Metrics } from '../app/services.js'
+import { STORE_OPERATIONS, type Metrics, type StoreOperation } from '../app/services.js'
 
 const ISSUE_ROUTE = '/v1/tenants/:tenant/tokens'
 const KEY_STATES: readonly KeyState[] = ['pending', 'active', 'retiring', 'retired', 'revoked']
@@ -86,25 +86,25 @@ export default fp(async function metrics (app: FastifyInstance) {
   })
   const storeDuration = new Histogram({
     name: 'tokenmint_store_duration_seconds',
-    help: 'Time of store calls: snapshot reads of the tenant cache, and the ping made at each scrape',
+    help: 'Time of store calls: snapshot reads and version checks of the tenant cache, and the ping made at each scrape',
     labelNames: ['operation'] as const,
     buckets: STORE_BUCKETS,
     registers
   })
   const storeErrors = new Counter({
     name: 'tokenmint_store_errors_total',
-    help: 'Failed store calls (snapshot reads of the tenant cache, the ping made at each scrape)',
+    help: 'Failed store calls (snapshot reads and version checks of the tenant cache, the ping made at each scrape)',
     labelNames: ['operation'] as const,
     registers
   })
-  for (const operation of ['getSnapshot', 'ping']) storeErrors.inc({ operation }, 0)
+  for (const operation of STORE_OPERATIONS) storeErrors.inc({ operation }, 0)
   const redisErrors = new Counter({
     name: 'tokenmint_redis_connection_errors_total',
     help: 'Error events of the Redis command connection (refused or lost connections, reconnect failures)',
     registers
   })
 
-  const storeCall = (operation: 'getSnapshot' | 'ping', ms: number, failed: boolean): void => {
+  const storeCall = (operation: StoreOperation, ms: number, failed: boolean): void => {
     storeDuration.observe({ operation }, ms / 1000)
     if (failed) storeErrors.inc({ operation })
   }
@@ -126,7 +126,7 @@ export default fp(async function metrics (app: FastifyInstance) {
   })
 
   // The cache counts in plain fields; each scrape adds what changed since the previous one.
-  const reported = { hits: 0, misses: 0, stale: 0 }
+  const reported = { hits: 0, misses: 0, stale: 0, checks: 0 }
   const cacheCounter = (field: keyof typeof reported, name: string, help: string): Counter =>
     new Counter({
       name,
@@ -141,6 +141,7 @@ export default fp(async function metrics (app: FastifyInstance) {
   cacheCounter('hits', 'tokenmint_cache_hits_total', 'Tenant lookups answered from the in-memory cache')
   cacheCounter('misses', 'tokenmint_cache_misses_total', 'Tenant lookups that had to read the store')
   cacheCounter('stale', 'tokenmint_cache_stale_total', 'Misses answered with a stale cached tenant because the store was unavailable')
+  cacheCounter('checks', 'tokenmint_cache_version_checks_total', 'Background version checks of cached tenants past CACHE_TTL_MS (served meanwhile)')
 
   scraped({
     name: 'tokenmint_cache_tenants',

@@ -1,5 +1,4 @@
-// Per-instance bounded LRU of tenant runtimes: dropped on version change or TTL, served stale while the store is down.
-import { LRUCache } from 'lru-cache'
+// Per-instance bounded cache of tenant runtimes (evicting the least recently used, approximately): dropped on version change, re-checked in the background after the TTL, served stale while the store is down.
 import { isTokenmintError } from '../errors.js'
 import type { Store } from '../store/store.js'
 import type { Clock, TenantSnapshot } from '../types.js'
@@ -11,12 +10,16 @@ export interface CacheOptions {
   clock: Clock
   /** Told how long each store read of a snapshot took (ms, monotonic) and whether it failed; for metrics. */
   onStoreRead?: (ms: number, failed: boolean) => void
+  /** Told how long each version check took (ms, monotonic) and whether it failed; for metrics. */
+  onVersionCheck?: (ms: number, failed: boolean) => void
 }
 
 export interface CacheStats {
   hits: number
   misses: number
   stale: number
+  /** Version checks of entries past their TTL, made in the background while the entry kept serving. */
+  checks: number
 }
 
 interface Entry<R> {
@@ -26,28 +29,46 @@ interface Entry<R> {
   checkedAt: number
   /** Set when a change notice may concern this entry: it is re-read before use, but still served stale if the store is down. */
   doubtful: boolean
+  /** Set when the last background version check failed: the entry is re-read before use (or served stale). */
+  checkFailed: boolean
+  /** Used since the eviction sweep last passed it (second-chance eviction). */
+  used: boolean
 }
 
 /** Caches what `build` makes of each tenant snapshot, rebuilding only when the version changes. */
 export class TenantCache<R> {
-  private readonly entries: LRUCache<string, Entry<R>>
+  /**
+   * In insertion order, which the eviction sweep walks from the oldest: an entry used since the sweep last passed
+   * it gets a second chance (moved to the end), one that was not is evicted. This approximates least-recently-used
+   * with a flag set on the hot path, where a strict LRU would relink a list on every lookup; with thousands of
+   * tenants those list nodes are memory the lookup would otherwise not touch.
+   */
+  private readonly entries = new Map<string, Entry<R>>()
   private readonly inflight = new Map<string, Promise<R | undefined>>()
+  private readonly checking = new Map<string, Promise<void>>()
   private readonly unsubscribe: () => void
-  readonly stats: CacheStats = { hits: 0, misses: 0, stale: 0 }
+  readonly stats: CacheStats = { hits: 0, misses: 0, stale: 0, checks: 0 }
 
   constructor (
     private readonly store: Store,
     private readonly build: (snapshot: TenantSnapshot) => R,
     private readonly options: CacheOptions
   ) {
-    this.entries = new LRUCache({ max: options.maxTenants })
     this.unsubscribe = store.onChange((tenantId, version) => this.invalidate(tenantId, version))
   }
 
-  /** The runtime when it is cached and fresh, without a store read or a promise (the hot path); undefined otherwise. */
+  /**
+   * The runtime when it can be used without waiting (the hot path: no store read, no promise); undefined otherwise.
+   * An entry past its TTL is still served while its version is checked in the background (one small read instead
+   * of a snapshot): change notices are what keeps entries current, the TTL only bounds how long a missed notice
+   * could go unseen. An entry under doubt, or whose last check failed, is not served here.
+   */
   fresh (tenantId: string): R | undefined {
     const entry = this.entries.get(tenantId)
-    if (entry === undefined || entry.doubtful || this.options.clock() - entry.checkedAt >= this.options.ttlMs) return undefined
+    if (entry === undefined || entry.doubtful || entry.checkFailed) return undefined
+    entry.used = true
+    const now = this.options.clock()
+    if (now - entry.checkedAt >= this.options.ttlMs) this.check(tenantId, entry, now)
     this.stats.hits++
     return entry.runtime
   }
@@ -71,8 +92,13 @@ export class TenantCache<R> {
       for (const entry of this.entries.values()) entry.doubtful = true
       return
     }
-    const entry = this.entries.peek(tenantId)
+    const entry = this.entries.get(tenantId)
     if (entry !== undefined && entry.version < version) this.entries.delete(tenantId)
+  }
+
+  /** Resolves once the background version checks started so far have settled. */
+  async settled (): Promise<void> {
+    await Promise.all([...this.checking.values()])
   }
 
   /** Forgets a tenant at once (this instance just changed it; the change notice of the store follows). */
@@ -90,8 +116,39 @@ export class TenantCache<R> {
     this.entries.clear()
   }
 
+  /** Adds or replaces an entry, then evicts down to the bound. */
+  private remember (tenantId: string, entry: Entry<R>): void {
+    this.entries.delete(tenantId)
+    this.entries.set(tenantId, entry)
+    while (this.entries.size > this.options.maxTenants) {
+      for (const [id, candidate] of this.entries) {
+        this.entries.delete(id)
+        if (!candidate.used) break
+        candidate.used = false
+        this.entries.set(id, candidate)
+      }
+    }
+  }
+
+  /** Checks an entry's version in the background (once at a time per tenant): unchanged, it is good for another TTL; changed, it goes. */
+  private check (tenantId: string, entry: Entry<R>, now: number): void {
+    if (this.checking.has(tenantId)) return
+    this.stats.checks++
+    const started = performance.now()
+    const done = this.store.getVersion(tenantId).then(version => {
+      this.options.onVersionCheck?.(performance.now() - started, false)
+      if (this.entries.get(tenantId) !== entry) return
+      if (version === entry.version) entry.checkedAt = Math.max(entry.checkedAt, now)
+      else this.entries.delete(tenantId)
+    }, () => {
+      this.options.onVersionCheck?.(performance.now() - started, true)
+      entry.checkFailed = true
+    }).finally(() => this.checking.delete(tenantId))
+    this.checking.set(tenantId, done)
+  }
+
   private async load (tenantId: string): Promise<R | undefined> {
-    const previous = this.entries.peek(tenantId)
+    const previous = this.entries.get(tenantId)
     let snapshot: TenantSnapshot | undefined
     const started = performance.now()
     try {
@@ -112,14 +169,15 @@ export class TenantCache<R> {
       return undefined
     }
     // A notice for a newer version may have arrived while reading: keep whichever is newer.
-    const current = this.entries.peek(tenantId)
+    const current = this.entries.get(tenantId)
     if (current !== undefined && current.version === snapshot.version) {
       current.checkedAt = now
       current.doubtful = false
+      current.checkFailed = false
       return current.runtime
     }
     const runtime = this.build(snapshot)
-    this.entries.set(tenantId, { runtime, version: snapshot.version, checkedAt: now, doubtful: false })
+    this.remember(tenantId, { runtime, version: snapshot.version, checkedAt: now, doubtful: false, checkFailed: false, used: false })
     return runtime
   }
 }

@@ -67,6 +67,11 @@ export class MemoryStore implements Store {
     })
   }
 
+  async getVersion (tenantId: string): Promise<number | undefined> {
+    this.open()
+    return this.versions.get(tenantId)
+  }
+
   async listTenants (options: ListTenantsOptions): Promise<Page<Tenant>> {
     this.open()
     const limit = Math.max(1, Math.floor(options.limit))

@@ -201,6 +201,11 @@ export class RedisStore implements Store {
     }
   }
 
+  async getVersion (tenantId: string): Promise<number | undefined> {
+    const version = await guarded(this.redis.get(this.tenantKeys(tenantId).ver))
+    return version === null ? undefined : Number(version)
+  }
+
   async listTenants (options: ListTenantsOptions): Promise<Page<Tenant>> {
     const limit = Math.max(1, Math.floor(options.limit))
     let from = options.cursor === undefined ? '-' : `(${decodeCursor(options.cursor)}`

@@ -41,6 +41,11 @@ export interface Store {
   createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number>
   /** Tenant, keyring and API keys read in one step, or undefined. */
   getSnapshot (tenantId: string): Promise<TenantSnapshot | undefined>
+  /**
+   * The tenant's version counter alone (one small read): every write, a deletion included, increments it, so an
+   * unchanged value means an unchanged snapshot. Undefined when the tenant never existed.
+   */
+  getVersion (tenantId: string): Promise<number | undefined>
   /** Tenants ordered by id; the cursor is opaque. */
   listTenants (options: ListTenantsOptions): Promise<Page<Tenant>>
   /** Replaces the tenant record if its version is still `expectedVersion` (CONFLICT otherwise). Returns the new version. */

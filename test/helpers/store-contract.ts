@@ -87,6 +87,19 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     t.equal(again?.keys[0].kid, 'k1')
   })
 
+  t.test('getVersion follows every write, a deletion included', async t => {
+    const store = await open(t)
+    t.equal(await store.getVersion('acme'), undefined, 'a tenant that never existed has no version')
+    const created = await store.createTenant(tenantFixture('acme'), keyFixture('k1'), auditFixture('tenant.create', 'acme'))
+    t.equal(await store.getVersion('acme'), created)
+    await store.putApiKey(apiKeyFixture('acme', 'ak1'), auditFixture('apikey.create', 'acme'))
+    const afterKey = await store.getVersion('acme')
+    t.equal(afterKey, (await store.getSnapshot('acme'))?.version, 'the snapshot carries the same version')
+    t.ok((afterKey ?? 0) > created, 'an API key write moves it')
+    await store.deleteTenant('acme', auditFixture('tenant.delete', 'acme'))
+    t.ok((await store.getVersion('acme') ?? 0) > (afterKey ?? 0), 'a deletion moves it, so a cached copy is seen to be gone')
+  })
+
   t.test('listTenants pages by id with an opaque cursor', async t => {
     const store = await open(t)
     t.same(await store.listTenants({ limit: 10 }), { items: [], nextCursor: null }, 'empty store')

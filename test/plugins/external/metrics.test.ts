@@ -112,6 +112,8 @@ t.test('after traffic on Redis, every metric has its value; a Redis outage shows
   t.equal(value(samples, 'tokenmint_store_duration_seconds_count', { operation: 'getSnapshot' }), 3)
   t.ok((value(samples, 'tokenmint_store_duration_seconds_count', { operation: 'ping' }) ?? 0) >= 1, 'scrapes ping the store')
   t.equal(value(samples, 'tokenmint_store_errors_total', { operation: 'getSnapshot' }), 0)
+  t.equal(value(samples, 'tokenmint_store_errors_total', { operation: 'getVersion' }), 0)
+  t.equal(value(samples, 'tokenmint_cache_version_checks_total'), 0)
   t.equal(value(samples, 'tokenmint_store_errors_total', { operation: 'ping' }), 0)
   t.equal(value(samples, 'tokenmint_store_up'), 1)
   t.equal(value(samples, 'tokenmint_redis_connection_errors_total'), 0)
@@ -120,23 +122,28 @@ t.test('after traffic on Redis, every metric has its value; a Redis outage shows
   t.ok((value(samples, 'nodejs_heap_size_used_bytes') ?? 0) > 0)
   t.match(body, /# TYPE tokenmint_http_request_duration_seconds histogram/)
 
-  // Redis goes away: beta's cache entry is past its TTL, so it is served stale, and the limiter lets it through.
+  // Redis goes away: beta's cache entry is past its TTL, so it is served while its version check fails, then
+  // served stale; the limiter lets both requests through.
   const client = (app.tokenmint.store as unknown as { redis: RedisClient }).redis
   const errored = once(client, 'error')
   await redis.kill()
   await errored
   clock.advance(app.tokenmint.config.cacheTtlMs + 1000)
-  t.equal((await issue(app, 'beta', beta.apiKey, { userId: 'u2' })).statusCode, 201, 'served from the stale cache')
+  t.equal((await issue(app, 'beta', beta.apiKey, { userId: 'u2' })).statusCode, 201, 'served while its version is checked')
+  await app.tokenmint.cache.settled()
+  t.equal((await issue(app, 'beta', beta.apiKey, { userId: 'u3' })).statusCode, 201, 'served from the stale cache')
 
   await scrape(app)
   const down = (await scrape(app)).samples
   t.equal(value(down, 'tokenmint_store_up'), 0)
   t.ok((value(down, 'tokenmint_redis_connection_errors_total') ?? 0) >= 1, 'client error events are counted')
-  t.equal(value(down, 'tokenmint_rate_limiter_errors_total'), 1)
+  t.equal(value(down, 'tokenmint_rate_limiter_errors_total'), 2)
   t.equal(value(down, 'tokenmint_cache_stale_total'), 1)
+  t.equal(value(down, 'tokenmint_cache_version_checks_total'), 1)
+  t.equal(value(down, 'tokenmint_store_errors_total', { operation: 'getVersion' }), 1)
   t.equal(value(down, 'tokenmint_store_errors_total', { operation: 'getSnapshot' }), 1)
   t.ok((value(down, 'tokenmint_store_errors_total', { operation: 'ping' }) ?? 0) >= 1)
-  t.equal(value(down, 'tokenmint_tokens_issued_total', { tenant: 'beta', profile: 'smooch', alg: 'HS256' }), 2)
+  t.equal(value(down, 'tokenmint_tokens_issued_total', { tenant: 'beta', profile: 'smooch', alg: 'HS256' }), 3)
 })
 
 t.test('the tenant label keeps the first METRICS_TENANT_LABEL_MAX tenants; apps in one process keep separate registries', async t => {

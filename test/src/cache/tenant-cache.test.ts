@@ -3,17 +3,31 @@ import t from 'tap'
 import { TenantCache } from '../../../src/cache/tenant-cache.js'
 import { TokenmintError } from '../../../src/errors.js'
 import { MemoryStore } from '../../../src/store/memory-store.js'
+import type { ChangeListener } from '../../../src/store/store.js'
 import type { TenantSnapshot } from '../../../src/types.js'
 import { auditFixture, tenantFixture } from '../../helpers/store-contract.js'
 
-/** A MemoryStore whose reads can be made to fail as an unreachable Redis would. */
+/** A MemoryStore whose reads can be made to fail as an unreachable Redis would, and whose change notices can be lost. */
 class FlakyStore extends MemoryStore {
   down = false
+  /** Change notices are dropped while set (as if published while this instance was not listening). */
+  deaf = false
   reads = 0
+  versionReads = 0
   override async getSnapshot (id: string): Promise<TenantSnapshot | undefined> {
     this.reads++
     if (this.down) throw new TokenmintError('STORE_UNAVAILABLE', 'down')
     return await super.getSnapshot(id)
+  }
+
+  override async getVersion (id: string): Promise<number | undefined> {
+    this.versionReads++
+    if (this.down) throw new TokenmintError('STORE_UNAVAILABLE', 'down')
+    return await super.getVersion(id)
+  }
+
+  override onChange (listener: ChangeListener): () => void {
+    return super.onChange((tenantId, version) => { if (!this.deaf) listener(tenantId, version) })
   }
 }
 
@@ -57,14 +71,43 @@ t.test('a change notice drops the entry; the next read builds the new version', 
   t.teardown(() => cache.close())
 })
 
-t.test('after the TTL the store is asked again, but an unchanged version is not rebuilt', async t => {
+t.test('past the TTL an entry keeps serving while one version check runs; an unchanged version is good for another TTL', async t => {
   const { store, cache, builds, advance } = setup({ ttlMs: 1000 })
   await store.createTenant(tenantFixture('acme'), undefined, auditFixture('test', 'acme'))
   const first = await cache.get('acme')
   advance(1001)
+  t.equal(cache.fresh('acme'), first, 'served at once, without waiting for the store')
+  t.equal(cache.fresh('acme'), first)
+  await cache.settled()
+  t.equal(store.versionReads, 1, 'one version check for both lookups')
+  t.equal(store.reads, 1, 'no snapshot read')
+  t.same(builds, [1], 'no rebuild')
+  t.equal(cache.stats.checks, 1)
+  advance(999)
   t.equal(await cache.get('acme'), first)
-  t.equal(store.reads, 2)
-  t.same(builds, [1])
+  await cache.settled()
+  t.equal(store.versionReads, 1, 'the check renewed the TTL')
+  t.teardown(() => cache.close())
+})
+
+t.test('a change whose notice was lost is picked up by the version check after the TTL', async t => {
+  const { store, cache, builds, advance } = setup({ ttlMs: 1000 })
+  const tenant = tenantFixture('acme')
+  await store.createTenant(tenant, undefined, auditFixture('test', 'acme'))
+  const first = await cache.get('acme')
+  store.deaf = true
+  await store.updateTenant({ ...tenant, name: 'New' }, 1, auditFixture('test', 'acme'))
+  t.equal(await cache.get('acme'), first, 'within the TTL the missed change is not seen')
+  advance(1000)
+  t.equal(await cache.get('acme'), first, 'served while the check runs')
+  await cache.settled()
+  t.equal((await cache.get('acme'))?.version, 2, 'the check found a new version: the next lookup reads it')
+  t.same(builds, [1, 2])
+  await store.deleteTenant('acme', auditFixture('test', 'acme'))
+  advance(1000)
+  cache.fresh('acme')
+  await cache.settled()
+  t.equal(await cache.get('acme'), undefined, 'a deletion whose notice was lost is seen the same way')
   t.teardown(() => cache.close())
 })
 
@@ -74,6 +117,9 @@ t.test('while the store is down, entries are served stale up to STALE_MAX_MS, th
   const first = await cache.get('acme')
   store.down = true
   advance(1000)
+  t.equal(await cache.get('acme'), first, 'served while the version check runs')
+  await cache.settled()
+  t.equal(cache.fresh('acme'), undefined, 'after a failed check the entry is no longer used without a store read')
   t.equal(await cache.get('acme'), first, 'stale but served')
   t.equal(cache.stats.stale, 1)
   advance(4500)
@@ -81,6 +127,7 @@ t.test('while the store is down, entries are served stale up to STALE_MAX_MS, th
   await t.rejects(cache.get('never-cached'), { code: 'STORE_UNAVAILABLE' }, 'an uncached tenant is a store failure, not a 404')
   store.down = false
   t.equal((await cache.get('acme'))?.version, 1, 'back when the store is')
+  t.equal(cache.fresh('acme')?.version, 1, 'and served without a store read again')
   t.teardown(() => cache.close())
 })
 
@@ -101,5 +148,19 @@ t.test('the LRU is bounded', async t => {
   for (const id of ['t-a', 't-b', 't-c']) await cache.get(id)
   t.equal(cache.cached().length, 2)
   t.same(cache.cached().map(r => r.id).sort(), ['t-b', 't-c'])
+  t.teardown(() => cache.close())
+})
+
+t.test('eviction keeps the tenants in use: an entry used since it was added outlives one that was not', async t => {
+  const { store, cache } = setup({ maxTenants: 2 })
+  for (const id of ['t-a', 't-b', 't-c', 't-d']) await store.createTenant(tenantFixture(id), undefined, auditFixture('test', id))
+  await cache.get('t-a')
+  await cache.get('t-b')
+  t.ok(cache.fresh('t-a'), 't-a is used again')
+  await cache.get('t-c')
+  t.same(cache.cached().map(r => r.id).sort(), ['t-a', 't-c'], 't-b, added and never used since, went first')
+  t.ok(cache.fresh('t-c'))
+  await cache.get('t-d')
+  t.same(cache.cached().map(r => r.id).sort(), ['t-c', 't-d'], 't-a, not used since the last eviction passed it, went next')
   t.teardown(() => cache.close())
 })
