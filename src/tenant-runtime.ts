@@ -49,10 +49,13 @@ export class TenantRuntime {
   /** The rate-limit window in ms. */
   readonly rateWindowMs: number
   /** Each key's record and its stored hash as bytes. */
-  private readonly apiKeys: Map<string, { record: ApiKeyRecord, digest: Buffer }>
+  private readonly apiKeys: Map<string, { record: ApiKeyRecord, digest: Uint8Array }>
   private readonly retireAfterMs: number
   private readonly signers = new Map<string, TokenSigner>()
   private view?: KeyringView<KeyVersion>
+  /** The signer of the active key of `activeView`, kept at hand for the hot path. */
+  private activeSigner?: TokenSigner
+  private activeView?: KeyringView<KeyVersion>
   private jwksDocument?: JwksDocument
   private jwksView?: KeyringView<KeyVersion>
   private cacheControls?: string[]
@@ -96,12 +99,20 @@ export class TenantRuntime {
     return signer
   }
 
+  private activeSignerAt (now: number): TokenSigner {
+    const view = this.keyring(now)
+    if (view === this.activeView && this.activeSigner !== undefined) return this.activeSigner
+    const activeKey = view.activeKey
+    if (activeKey === undefined) throw new TokenmintError('NO_ACTIVE_KEY', `tenant ${this.tenant.id} has no active key`)
+    this.activeSigner = this.signerFor(activeKey)
+    this.activeView = view
+    return this.activeSigner
+  }
+
   async issue (body: unknown, now: number): Promise<IssuedToken> {
     const { ttl, input } = this.profile.validateBody(body)
     const lifetime = resolveTtl(this.tenant.tokenPolicy, ttl)
-    const activeKey = this.keyring(now).activeKey
-    if (activeKey === undefined) throw new TokenmintError('NO_ACTIVE_KEY', `tenant ${this.tenant.id} has no active key`)
-    const signer = this.signerFor(activeKey)
+    const signer = this.activeSignerAt(now)
     const iat = Math.floor(now / 1000)
     const exp = iat + lifetime
     const built = this.profile.buildClaims({

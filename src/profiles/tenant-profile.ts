@@ -28,12 +28,19 @@ export interface CompiledTenantProfile {
 
 const TtlOnly = Object.freeze({ type: 'object', properties: { ttl: { type: 'integer' } } })
 
+/** The owners of a profile's claims, shared by its tenants that have no static claims. */
+const profileOwners = new Map<string, ReadonlyMap<string, string>>()
+
 /** Who sets each claim a request may not: the profile, or the tenant's static claims. */
-function claimOwners (profile: Profile, tenant: Tenant): Map<string, string> {
+function claimOwners (profile: Profile, tenant: Tenant): ReadonlyMap<string, string> {
+  const statics = Object.keys(tenant.staticClaims ?? {})
+  const shared = statics.length === 0 ? profileOwners.get(profile.name) : undefined
+  if (shared !== undefined) return shared
   const owners = new Map<string, string>()
-  for (const name of Object.keys(tenant.staticClaims ?? {})) owners.set(name, 'the tenant\'s static claims')
+  for (const name of statics) owners.set(name, 'the tenant\'s static claims')
   for (const name of profile.ownedClaims) owners.set(name, `the ${profile.name} profile`)
   owners.delete('ttl')
+  if (statics.length === 0) profileOwners.set(profile.name, owners)
   return owners
 }
 
