@@ -2,13 +2,13 @@
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { formatSummary, summarizeProfile, type CpuProfile } from './lib/cpu-profile.js'
-import { measure } from './lib/load.js'
+import { measure, type LoadRequest } from './lib/load.js'
 import { killAllSync, stopAll } from './lib/processes.js'
 import { startRedis } from './lib/redis-server.js'
 import { RESULTS_DIR } from './lib/report.js'
-import { buildTokenmint, createTenant, ISSUE_BODY, issueHeaders, newSettings, ROOT, sanityCheck, startTokenmint, type BenchAlg } from './lib/tokenmint.js'
+import { buildTokenmint, createTenant, createTenants, ISSUE_BODY, issueHeaders, newSettings, ROOT, sanityCheck, startTokenmint, type BenchAlg } from './lib/tokenmint.js'
 
-const USAGE = 'usage: npx tsx bench/profile.ts [--alg HS256|RS256|ES256|EdDSA] [--duration S (15)] [--connections C (50)] [--top N (25)] [--no-build]'
+const USAGE = 'usage: npx tsx bench/profile.ts [--alg HS256|RS256|ES256|EdDSA] [--tenants N (HS256 only: a random one of N tenants per request)] [--duration S (15)] [--connections C (50)] [--top N (25)] [--no-build]'
 const ALGS: BenchAlg[] = ['HS256', 'RS256', 'ES256', 'EdDSA']
 
 const log = (line: string): void => { process.stdout.write(`${line}\n`) }
@@ -21,6 +21,7 @@ async function main (): Promise<number> {
       duration: { type: 'string', default: '15' },
       connections: { type: 'string', default: '50' },
       top: { type: 'string', default: '25' },
+      tenants: { type: 'string', default: '1' },
       'no-build': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
     }
@@ -29,9 +30,10 @@ async function main (): Promise<number> {
   const durationS = Number(values.duration)
   const connections = Number(values.connections)
   const top = Number(values.top)
-  if (![durationS, connections, top].every(n => Number.isFinite(n) && n > 0)) throw new Error(USAGE)
+  const tenantCount = Number(values.tenants)
+  if (![durationS, connections, top, tenantCount].every(n => Number.isFinite(n) && n > 0)) throw new Error(USAGE)
   const alg = ALGS.find(a => a.toLowerCase() === values.alg?.toLowerCase())
-  if (alg === undefined) throw new Error(USAGE)
+  if (alg === undefined || (tenantCount > 1 && alg !== 'HS256')) throw new Error(USAGE)
 
   if (values['no-build'] !== true) {
     log('building tokenmint (npm run build)...')
@@ -39,7 +41,7 @@ async function main (): Promise<number> {
   }
   mkdirSync(RESULTS_DIR, { recursive: true })
   const stamp = new Date().toISOString().replace(/:/g, '-')
-  const name = `tokenmint-${alg.toLowerCase()}-${stamp}.cpuprofile`
+  const name = `tokenmint-${alg.toLowerCase()}${tenantCount > 1 ? `-${tenantCount}-tenants` : ''}-${stamp}.cpuprofile`
   const redis = await startRedis()
   const settings = newSettings(redis.url, {}, ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIR, '--cpu-prof-name', name])
   const tokenmint = await startTokenmint(settings)
@@ -47,9 +49,16 @@ async function main (): Promise<number> {
   const problem = await sanityCheck(tokenmint.baseUrl, tenant)
   if (problem !== undefined) throw new Error(problem)
 
-  log(`profiling tokenmint (pid ${tokenmint.child.pid}) under ${alg} issuance for ${durationS} s at -c ${connections}...`)
-  const request = { method: 'POST' as const, path: `/v1/tenants/${tenant.id}/tokens`, headers: issueHeaders(tenant.apiKey), body: ISSUE_BODY }
-  await measure(tokenmint.port, tokenmint.child.pid, request, { connections, durationS: 2, warmupS: 0 })
+  const request: LoadRequest = { method: 'POST', path: `/v1/tenants/${tenant.id}/tokens`, headers: issueHeaders(tenant.apiKey), body: ISSUE_BODY }
+  if (tenantCount > 1) {
+    log(`creating ${tenantCount} tenants...`)
+    const bulk = await createTenants(tokenmint.baseUrl, tokenmint.adminToken, 'bench-m-', tenantCount, 64, () => false)
+    if (bulk.tenants.length !== tenantCount) throw new Error(`created ${bulk.tenants.length} of ${tenantCount} tenants: ${bulk.firstError ?? ''}`)
+    request.variants = bulk.tenants.map(t => ({ path: `/v1/tenants/${t.id}/tokens`, headers: issueHeaders(t.apiKey) }))
+  }
+  const what = `${alg} issuance${tenantCount > 1 ? ` across ${tenantCount} tenants` : ''}`
+  log(`profiling tokenmint (pid ${tokenmint.child.pid}) under ${what} for ${durationS} s at -c ${connections}...`)
+  await measure(tokenmint.port, tokenmint.child.pid, request, { connections, durationS: tenantCount > 1 ? 5 : 2, warmupS: 0 })
   const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
   const fromUs = nowUs()
   const m = await measure(tokenmint.port, tokenmint.child.pid, request, { connections, durationS, warmupS: 0 })
@@ -63,7 +72,7 @@ async function main (): Promise<number> {
   if (!readdirSync(RESULTS_DIR).includes(name)) throw new Error(`no profile written (tokenmint did not exit cleanly on SIGTERM?):\n${tokenmint.child.tail()}`)
   const path = `${RESULTS_DIR}${name}`
   const summary = summarizeProfile(JSON.parse(readFileSync(path, 'utf8')) as CpuProfile, ROOT, window)
-  const text = `tokenmint ${alg} issuance, ${durationS} s at -c ${connections}, ${m.reqPerSec} req/s with the profiler on\n\n${formatSummary(summary, top)}\n`
+  const text = `tokenmint ${what}, ${durationS} s at -c ${connections}, ${m.reqPerSec} req/s with the profiler on\n\n${formatSummary(summary, top)}\n`
   writeFileSync(path.replace(/\.cpuprofile$/, '.summary.txt'), text)
   log('')
   log(text)
