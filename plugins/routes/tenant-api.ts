@@ -78,8 +78,8 @@ export default async function tenantApi (fastify: FastifyInstance) {
 
   const redis = (store as { redis?: Parameters<typeof redisRateStore>[0] }).redis
   await app.register(rateLimit, {
-    keyGenerator: request => runtimeOf(request).tenant.id,
-    max: request => runtimeOf(request).tenant.rateLimit.max,
+    keyGenerator: request => runtimeOf(request).id,
+    max: request => runtimeOf(request).rateMax,
     timeWindow: request => runtimeOf(request).rateWindowMs,
     ...(redis === undefined
       ? {}
@@ -89,7 +89,7 @@ export default async function tenantApi (fastify: FastifyInstance) {
             app.tokenmint.metrics?.rateLimiterErrors()
           })
         }),
-    onExceeded: request => app.tokenmint.metrics?.rateLimited(runtimeOf(request).tenant.id),
+    onExceeded: request => app.tokenmint.metrics?.rateLimited(runtimeOf(request).id),
     errorResponseBuilder: (_request, context) => new TokenmintError('RATE_LIMITED', `rate limit of ${context.max} exceeded, retry in ${context.after}`)
   })
 
@@ -105,7 +105,7 @@ export default async function tenantApi (fastify: FastifyInstance) {
   }, async (request, reply) => {
     const runtime = runtimeOf(request)
     const issued = await runtime.issue(request.body, clock())
-    app.tokenmint.metrics?.tokenIssued(runtime.tenant.id, runtime.tenant.profile, issued.alg)
+    app.tokenmint.metrics?.tokenIssued(runtime.id, runtime.profileName, issued.alg)
     return await reply.code(201).send(issued)
   })
 
