@@ -40,9 +40,11 @@ export default fp(async function metrics (app: FastifyInstance) {
     REQUEST_BUCKETS,
     registry
   )
-  // Issuance is counted in plain fields on the hot path (found by tenant id, no key to build) and handed to the counter at each scrape.
+  // Issuance is counted in plain fields on the hot path (found by tenant label, no key to build) and handed to the
+  // counter at each scrape. Keyed by label, not tenant id: the tenants past the label cap share one "other" entry,
+  // so the lookup stays in a small, hot table however many tenants there are.
   interface Issued { profile: string, alg: string, labels: { tenant: string, profile: string, alg: string }, uncounted: number }
-  const issuedByTenant = new Map<string, Issued[]>()
+  const issuedByLabel = new Map<string, Issued[]>()
   let issuedSeries = 0
   const tokensIssued = new Counter({
     name: 'tokenmint_tokens_issued_total',
@@ -50,7 +52,7 @@ export default fp(async function metrics (app: FastifyInstance) {
     labelNames: ['tenant', 'profile', 'alg'] as const,
     registers,
     collect () {
-      for (const list of issuedByTenant.values()) {
+      for (const list of issuedByLabel.values()) {
         for (const issued of list) {
           if (issued.uncounted === 0) continue
           this.inc(issued.labels, issued.uncounted)
@@ -173,13 +175,14 @@ export default fp(async function metrics (app: FastifyInstance) {
     rateLimited: tenant => rateLimited.inc({ tenant: tenantLabel(tenant) }),
     rateLimiterErrors: () => rateLimiterErrors.inc(),
     tokenIssued: (tenant, profile, alg) => {
-      let list = issuedByTenant.get(tenant)
+      const label = tenantLabel(tenant)
+      let list = issuedByLabel.get(label)
       let issued: Issued | undefined
       for (const entry of list ?? []) {
         if (entry.profile === profile && entry.alg === alg) issued = entry
       }
       if (issued === undefined) {
-        const labels = { tenant: tenantLabel(tenant), profile, alg }
+        const labels = { tenant: label, profile, alg }
         if (issuedSeries >= 100_000) {
           tokensIssued.inc(labels)
           return
@@ -187,7 +190,7 @@ export default fp(async function metrics (app: FastifyInstance) {
         issued = { profile, alg, labels, uncounted: 0 }
         if (list === undefined) {
           list = []
-          issuedByTenant.set(tenant, list)
+          issuedByLabel.set(label, list)
         }
         list.push(issued)
         issuedSeries++
