@@ -115,8 +115,8 @@ class AsymmetricSigner extends KeySigner {
     this.signatureOf = asymmetricSignature(alg, pem)
   }
 
-  protected async signature (signingInput: string): Promise<string> {
-    return await this.signatureOf(signingInput)
+  protected signature (signingInput: string): Promise<string> {
+    return this.signatureOf(signingInput)
   }
 }
 
