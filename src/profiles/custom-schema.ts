@@ -100,7 +100,7 @@ function referenceErrors (schema: JsonObject): FieldError[] {
  * Compiles a claims schema into a validator. Members the schema does not describe are refused
  * (`unevaluatedProperties: false` is added at the top unless the schema sets `additionalProperties`
  * or `unevaluatedProperties` itself). Each call compiles anew, on its own Ajv instance so that
- * tenants' `$id`s never meet: callers keep the result per tenant version (see TenantProfileCache).
+ * tenants' `$id`s never meet: callers keep the result per tenant version (TenantRuntime, built once per version by TenantCache).
  * Throws INVALID_SCHEMA naming '/claimsSchema...'.
  */
 export function compileClaimsSchema (schema: unknown): ClaimsValidator {

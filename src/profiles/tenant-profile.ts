@@ -1,5 +1,4 @@
 // A tenant's profile compiled once per tenant version: strict body validation and claim building for the issuance hot path.
-import { LRUCache } from 'lru-cache'
 import { TokenmintError, type FieldError } from '../errors.js'
 import type { JsonObject, Tenant } from '../types.js'
 import { putClaim } from './claims.js'
@@ -79,32 +78,4 @@ export function compileTenantProfile (tenant: Tenant): CompiledTenantProfile {
   }
 
   return { tenant, profile, validateBody, buildClaims }
-}
-
-/**
- * Compiled profiles by tenant id, bounded (least recently used out), recompiled when the tenant's
- * version changes: the custom profile's schema is compiled once per tenant version, not per request.
- */
-export class TenantProfileCache {
-  private readonly entries: LRUCache<string, { version: number, compiled: CompiledTenantProfile }>
-
-  constructor (max = 1000) {
-    this.entries = new LRUCache({ max })
-  }
-
-  get (tenant: Tenant, version: number): CompiledTenantProfile {
-    const entry = this.entries.get(tenant.id)
-    if (entry !== undefined && entry.version === version) return entry.compiled
-    const compiled = compileTenantProfile(tenant)
-    this.entries.set(tenant.id, { version, compiled })
-    return compiled
-  }
-
-  delete (tenantId: string): void {
-    this.entries.delete(tenantId)
-  }
-
-  get size (): number {
-    return this.entries.size
-  }
 }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { compileTenantProfile, getProfile, PROFILES, TenantProfileCache } from '../../../src/profiles/index.js'
+import { compileTenantProfile, getProfile, PROFILES } from '../../../src/profiles/index.js'
 import { PROFILE_NAMES } from '../../../src/types.js'
 import { caught, IAT, pathsOf, tenantOf } from './fixtures/tenants.js'
 
@@ -45,18 +45,3 @@ t.test('buildClaims refuses non-integer times and lifetimes out of the profile r
   }
 })
 
-t.test('TenantProfileCache: one compile per tenant version, bounded', async t => {
-  const cache = new TenantProfileCache(2)
-  const smooch = tenantOf('smooch')
-  const first = cache.get(smooch, 1)
-  t.equal(cache.get(smooch, 1), first)
-  const bumped = cache.get({ ...smooch, profile: 'khoros', profileOptions: { platform: 'ios' } }, 2)
-  t.not(bumped, first)
-  t.equal(bumped.profile.name, 'khoros')
-  t.equal(cache.get(smooch, 2), bumped)
-  cache.get(tenantOf('chat-widget'), 1)
-  cache.get(tenantOf('custom', { claimsSchema: { type: 'object' } }), 1)
-  t.equal(cache.size, 2)
-  cache.delete('acme-custom')
-  t.equal(cache.size, 1)
-})
