@@ -56,16 +56,14 @@ export class TenantRuntime {
   readonly profileName: Tenant['profile']
   readonly rateMax: number
   private readonly tokenPolicy: Tenant['tokenPolicy']
-  /** Each key's record and its stored hash as bytes. */
   /** Each API key's stored hash as bytes, and whether the key was deleted (a tombstone). */
   private readonly apiKeys: Map<string, { digest: Uint8Array, deleted: boolean }>
   private readonly retireAfterMs: number
   private readonly signers = new Map<string, TokenSigner>()
   private view?: KeyringView<KeyVersion>
-  /** The signer of the active key, kept at hand for the hot path from `activeFrom` until `activeUntil` (ms). */
+  /** The signer of `activeView`'s active key, kept at hand for the hot path (no lookup by kid). */
   private activeSigner?: TokenSigner
-  private activeFrom = 0
-  private activeUntil = 0
+  private activeView?: KeyringView<KeyVersion>
   private jwksDocument?: JwksDocument
   private jwksView?: KeyringView<KeyVersion>
   private cacheControls?: string[]
@@ -114,13 +112,12 @@ export class TenantRuntime {
   }
 
   private activeSignerAt (now: number): TokenSigner {
-    if (this.activeSigner !== undefined && now >= this.activeFrom && now < this.activeUntil) return this.activeSigner
     const view = this.keyring(now)
+    if (view === this.activeView && this.activeSigner !== undefined) return this.activeSigner
     const activeKey = view.activeKey
-    if (activeKey === undefined) throw new TokenmintError('NO_ACTIVE_KEY', `tenant ${this.tenant.id} has no active key`)
+    if (activeKey === undefined) throw new TokenmintError('NO_ACTIVE_KEY', `tenant ${this.id} has no active key`)
     this.activeSigner = this.signerFor(activeKey)
-    this.activeFrom = view.at
-    this.activeUntil = view.nextChangeAt ?? Infinity
+    this.activeView = view
     return this.activeSigner
   }
 

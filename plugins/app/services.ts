@@ -10,11 +10,11 @@ import type { Store } from '../../src/store/store.js'
 import { TenantRuntime } from '../../src/tenant-runtime.js'
 import type { Clock } from '../../src/types.js'
 
-/** Counters the HTTP layer reports to; filled in by the metrics plugin when it is registered. */
 /** Store calls timed for metrics. */
 export const STORE_OPERATIONS = ['getSnapshot', 'getVersion', 'ping'] as const
 export type StoreOperation = typeof STORE_OPERATIONS[number]
 
+/** Counters the HTTP layer reports to; filled in by the metrics plugin when it is registered. */
 export interface Metrics {
   rateLimited: (tenant: string) => void
   rateLimiterErrors: () => void
