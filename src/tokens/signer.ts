@@ -11,35 +11,12 @@ export interface TokenSigner {
   sign (payload: JsonObject, header?: JsonObject): Promise<string>
 }
 
-type SignatureOf = (signingInput: string) => Promise<string>
-
 /** Header members the signer owns; extra header fields may not set them. */
 const RESERVED_HEADER = ['alg', 'typ', 'kid'] as const
 /** Distinct extra headers whose encoding is kept; profiles use a handful, so this is never reached in practice. */
 const MAX_CACHED_HEADERS = 64
 
 const encodeJson = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url')
-
-function asymmetricSignature (alg: Exclude<Alg, 'HS256'>, pem: string): SignatureOf {
-  let privateKey: KeyObject
-  try {
-    privateKey = createPrivateKey({ key: pem, format: 'pem' })
-  } catch {
-    throw new TokenmintError('INTERNAL', `the ${alg} private key could not be read`)
-  }
-  const decided = algOfKey(privateKey)
-  if (!('alg' in decided) || decided.alg !== alg) throw new TokenmintError('INTERNAL', `the private key does not sign with ${alg}`)
-
-  // RS256: RSASSA-PKCS1-v1_5 with SHA-256 (the default padding); ES256: raw r|s as JWS wants; EdDSA: no digest.
-  const digest = alg === 'EdDSA' ? null : 'sha256'
-  const key: KeyObject | SignKeyObjectInput = alg === 'ES256' ? { key: privateKey, dsaEncoding: 'ieee-p1363' } : privateKey
-  return signingInput => new Promise((resolve, reject) => {
-    sign(digest, Buffer.from(signingInput, 'utf8'), key, (err, signature) => {
-      if (err !== null) reject(err)
-      else resolve(signature.toString('base64url'))
-    })
-  })
-}
 
 /**
  * One key version's signer. A class rather than closures: a signer's state sits in one object, so issuing for a
@@ -106,17 +83,33 @@ class HmacSigner extends KeySigner {
   }
 }
 
-/** RS256 / ES256 / EdDSA: on the libuv threadpool. */
+/** RS256 / ES256 / EdDSA: on the libuv threadpool, with the key parsed once. */
 class AsymmetricSigner extends KeySigner {
-  private readonly signatureOf: SignatureOf
+  /** RS256: RSASSA-PKCS1-v1_5 with SHA-256 (the default padding); ES256: raw r|s as JWS wants; EdDSA: no digest. */
+  private readonly digest: string | null
+  private readonly key: KeyObject | SignKeyObjectInput
 
   constructor (alg: Exclude<Alg, 'HS256'>, kid: string, pem: string) {
     super(alg, kid)
-    this.signatureOf = asymmetricSignature(alg, pem)
+    let privateKey: KeyObject
+    try {
+      privateKey = createPrivateKey({ key: pem, format: 'pem' })
+    } catch {
+      throw new TokenmintError('INTERNAL', `the ${alg} private key could not be read`)
+    }
+    const decided = algOfKey(privateKey)
+    if (!('alg' in decided) || decided.alg !== alg) throw new TokenmintError('INTERNAL', `the private key does not sign with ${alg}`)
+    this.digest = alg === 'EdDSA' ? null : 'sha256'
+    this.key = alg === 'ES256' ? { key: privateKey, dsaEncoding: 'ieee-p1363' } : privateKey
   }
 
   protected signature (signingInput: string): Promise<string> {
-    return this.signatureOf(signingInput)
+    return new Promise((resolve, reject) => {
+      sign(this.digest, Buffer.from(signingInput, 'utf8'), this.key, (err, signature) => {
+        if (err !== null) reject(err)
+        else resolve(signature.toString('base64url'))
+      })
+    })
   }
 }
 
