@@ -44,4 +44,3 @@ t.test('buildClaims refuses non-integer times and lifetimes out of the profile r
     t.strictSame(pathsOf(err), ['/ttl'])
   }
 })
-
