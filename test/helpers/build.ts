@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { Store } from '../../src/store/store.js'
 import { REDACT, buildApp } from '../../plugins/app.js'
-import { redisUrlFor, uniquePrefix } from './redis-server.js'
+import { redisUrlFor, startRedis, uniquePrefix } from './redis-server.js'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 export const MASTER_KEY = Buffer.alloc(32, 7).toString('base64')
@@ -90,4 +90,15 @@ export async function storeReady (app: FastifyInstance): Promise<void> {
   const store = app.tokenmint.store as Store & { connected?: () => Promise<void> }
   if (store.connected !== undefined) await store.connected()
   await store.ping()
+}
+
+/** Two instances on one Redis of their own (shared key prefix), both connected and subscribed. */
+export async function twoInstances (t: Test): Promise<{ a: TestApp, b: TestApp }> {
+  const redis = await startRedis(t)
+  const prefix = uniquePrefix()
+  const a = await build(t, { redisUrl: redis.url, prefix })
+  const b = await build(t, { redisUrl: redis.url, prefix })
+  await storeReady(a.app)
+  await storeReady(b.app)
+  return { a, b }
 }

@@ -1,16 +1,11 @@
 // The per-tenant rate limit is counted in Redis, so every instance shares it, and a Redis failure never blocks issuance.
 import t from 'tap'
-import { build, storeReady } from '../../helpers/build.js'
-import { startRedis, uniquePrefix } from '../../helpers/redis-server.js'
+import { build, storeReady, twoInstances } from '../../helpers/build.js'
+import { startRedis } from '../../helpers/redis-server.js'
 import { createTenant, issue } from '../../helpers/tenants.js'
 
 t.test('two instances on one Redis share a limit of 20 per minute exactly', async t => {
-  const redis = await startRedis(t)
-  const prefix = uniquePrefix()
-  const a = await build(t, { redisUrl: redis.url, prefix })
-  const b = await build(t, { redisUrl: redis.url, prefix })
-  await storeReady(a.app)
-  await storeReady(b.app)
+  const { a, b } = await twoInstances(t)
   const tenant = await createTenant(a.app, { id: 'limited', profile: 'smooch', rateLimit: { max: 20, timeWindow: '1 minute' } })
   const statuses: number[] = []
   let limited: Awaited<ReturnType<typeof issue>> | undefined

@@ -1,8 +1,7 @@
 // The key lifecycle through the routes: every state of a rotation, revocation in each state, on one and on two instances.
 import t, { type Test } from 'tap'
-import { build, FakeClock, storeReady, type TestApp } from '../../../helpers/build.js'
+import { build, FakeClock, storeReady, twoInstances, type TestApp } from '../../../helpers/build.js'
 import { es256Tenant, jwksKids, keyList, keyStates, nextChange, signingKid } from '../../../helpers/key-lifecycle.js'
-import { startRedis, uniquePrefix } from '../../../helpers/redis-server.js'
 import { adminHeaders, createTenant, issue, type CreatedTenant } from '../../../helpers/tenants.js'
 
 const SECOND = 1000
@@ -185,12 +184,7 @@ t.test('revoking the only active key: issuing is a 409 until a key exists again'
 })
 
 t.test('a revocation through one instance reaches another instance\'s cached JWKS within 1 s', async t => {
-  const redis = await startRedis(t)
-  const prefix = uniquePrefix()
-  const a = await build(t, { redisUrl: redis.url, prefix })
-  const b = await build(t, { redisUrl: redis.url, prefix })
-  await storeReady(a.app)
-  await storeReady(b.app)
+  const { a, b } = await twoInstances(t)
   const tenant = await createTenant(a.app, es256Tenant('shared'))
   const k1 = tenant.body.activeKid as string
   const rotated = await a.admin('POST', `/v1/admin/tenants/${tenant.id}/keys/rotate`, {})
