@@ -6,7 +6,7 @@ import { measure, type LoadRequest } from './lib/load.js'
 import { killAllSync, stopAll } from './lib/processes.js'
 import { startRedis } from './lib/redis-server.js'
 import { RESULTS_DIR } from './lib/report.js'
-import { buildTokenmint, createTenant, createTenants, ISSUE_BODY, issueHeaders, newSettings, ROOT, sanityCheck, startTokenmint, type BenchAlg } from './lib/tokenmint.js'
+import { buildTokenmint, createTenant, createTenants, ISSUE_BODY, issueHeaders, issueVariants, newSettings, ROOT, sanityCheck, startTokenmint, type BenchAlg } from './lib/tokenmint.js'
 
 const USAGE = 'usage: npx tsx bench/profile.ts [--alg HS256|RS256|ES256|EdDSA] [--tenants N (HS256 only: a random one of N tenants per request)] [--duration S (15)] [--connections C (50)] [--top N (25)] [--no-build]'
 const ALGS: BenchAlg[] = ['HS256', 'RS256', 'ES256', 'EdDSA']
@@ -54,7 +54,7 @@ async function main (): Promise<number> {
     log(`creating ${tenantCount} tenants...`)
     const bulk = await createTenants(tokenmint.baseUrl, tokenmint.adminToken, 'bench-m-', tenantCount, 64, () => false)
     if (bulk.tenants.length !== tenantCount) throw new Error(`created ${bulk.tenants.length} of ${tenantCount} tenants: ${bulk.firstError ?? ''}`)
-    request.variants = bulk.tenants.map(t => ({ path: `/v1/tenants/${t.id}/tokens`, headers: issueHeaders(t.apiKey) }))
+    request.variants = issueVariants(bulk.tenants)
   }
   const what = `${alg} issuance${tenantCount > 1 ? ` across ${tenantCount} tenants` : ''}`
   log(`profiling tokenmint (pid ${tokenmint.child.pid}) under ${what} for ${durationS} s at -c ${connections}...`)

@@ -1,6 +1,6 @@
 // What the bench measures: baseline servers, load targets (tokenmint and baselines), cases grouping them, and the targets they must meet.
 import type { LoadRequest } from './load.js'
-import { ISSUE_BODY, issueHeaders, type BenchAlg, type BenchTenant } from './tokenmint.js'
+import { ISSUE_BODY, issueHeaders, issueVariants, type BenchAlg, type BenchTenant } from './tokenmint.js'
 
 export type BaselineId = 'hello' | 'ceiling-hs256' | 'express-hs256' | 'express-rs256' | 'async-rs256' | 'async-es256' | 'async-eddsa'
 export type ServerId = 'tokenmint' | BaselineId
@@ -49,7 +49,7 @@ const tokenmintIssue = (alg: BenchAlg) => (ctx: TargetContext): LoadRequest => {
 }
 
 function randomTenantRequest (ctx: TargetContext): LoadRequest {
-  const variants = ctx.many.map(t => ({ path: `/v1/tenants/${t.id}/tokens`, headers: issueHeaders(t.apiKey) }))
+  const variants = issueVariants(ctx.many)
   if (variants.length === 0) throw new Error('no tenants were set up for the many-tenants case')
   return { method: 'POST', path: variants[0].path, headers: variants[0].headers, body: ISSUE_BODY, variants }
 }

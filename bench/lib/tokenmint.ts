@@ -227,6 +227,11 @@ export function issueHeaders (apiKey: string): Record<string, string> {
   return { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }
 }
 
+/** The issuance request of each tenant (its path and API key), for a load that picks one at random per request. */
+export function issueVariants (tenants: readonly BenchTenant[]): Array<{ path: string, headers: Record<string, string> }> {
+  return tenants.map(t => ({ path: `/v1/tenants/${t.id}/tokens`, headers: issueHeaders(t.apiKey) }))
+}
+
 /** Issues one token and verifies it (HS256 with the initial secret, others against the tenant's JWKS); returns a problem or undefined. */
 export async function sanityCheck (baseUrl: string, tenant: BenchTenant): Promise<string | undefined> {
   const issued = await call(baseUrl, 'POST', `/v1/tenants/${tenant.id}/tokens`, { token: tenant.apiKey, body: { userId: 'u1' } })
