@@ -1,5 +1,6 @@
 // A Redis counter store for @fastify/rate-limit: the counts asked in one event-loop turn go out as one script call; a Redis failure lets requests through.
 import type { Cluster, Redis } from 'ioredis'
+import { RATE_COUNT_COMMAND } from '../../src/store/redis-client.js'
 
 /**
  * For each key i: adds ARGV[2i] requests to its count; a window of ARGV[2i-1] ms starts with the first request of
@@ -33,7 +34,7 @@ const MAX_KEYS_PER_CALL = 500
 type RateCallback = (err: Error | null, result?: { current: number, ttl: number }) => void
 /** numkeys, the keys, then (window, added) per key. */
 type CountCommand = (numberOfKeys: number, ...keysThenArgs: Array<string | number>) => Promise<number[]>
-type WithCountCommand = (Redis | Cluster) & { tmRateCount?: CountCommand }
+type WithCountCommand = (Redis | Cluster) & { [RATE_COUNT_COMMAND]?: CountCommand }
 
 /** The requests of one key (and window) waiting for the next send. */
 interface Batch {
@@ -42,14 +43,9 @@ interface Batch {
   callbacks: RateCallback[]
 }
 
-/** The client's command timeout (ms): how long a request may wait for its count. */
-function commandTimeoutOf (client: Redis | Cluster): number {
-  const options = client.isCluster ? (client as Cluster).options.redisOptions : (client as Redis).options
-  return options?.commandTimeout ?? 1000
-}
-
 /**
- * A store class (the plugin instantiates it) counting in Redis under `nameSpace`.
+ * A store class (the plugin instantiates it) counting in Redis under `nameSpace`, on a client made by
+ * `createRedisClient` (its command timeout bounds each count; the count command is not auto-pipelined).
  *
  * The requests that arrive in one turn of the event loop are counted by one script call (on a cluster, where the
  * keys of one call must share a slot, one call per key): a key asked for n times gets INCRBY n, and the total T
@@ -57,46 +53,34 @@ function commandTimeoutOf (client: Redis | Cluster): number {
  * atomically, so counts stay exact across instances; under load this turns one Redis command per request into one
  * per turn. The calls are made from setImmediate, once the poll phase has read every socket that is ready.
  *
- * Each call has its own deadline, the client's command timeout: with auto-pipelining, a command issued while an
- * earlier pipeline is still unanswered waits, unsent and without a timer, until that one settles, so on a Redis
- * that hangs it could wait for two timeouts. At the deadline its requests are let through and each failure
- * reported; a late answer is ignored (the counts themselves still happened).
+ * A call that fails (Redis down, or no answer within the client's command timeout) lets its requests through and
+ * reports each failure; a late answer is dropped by the client (the counts themselves still happened).
  */
 export function redisRateStore (client: Redis | Cluster, nameSpace: string, onError: (err: unknown) => void) {
   const redis = client as WithCountCommand
-  if (redis.tmRateCount === undefined) redis.defineCommand('tmRateCount', { lua: COUNT })
-  const count = redis.tmRateCount as CountCommand
-  const deadlineMs = commandTimeoutOf(client)
+  if (redis[RATE_COUNT_COMMAND] === undefined) redis.defineCommand(RATE_COUNT_COMMAND, { lua: COUNT })
+  const count = redis[RATE_COUNT_COMMAND] as CountCommand
   const keysPerCall = client.isCluster ? 1 : MAX_KEYS_PER_CALL
   let waiting = new Map<string, Batch>()
 
   function send (batches: Batch[]): void {
-    let settled = false
-    const letThrough = (err: unknown): void => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      for (const { callbacks, timeWindow } of batches) {
-        for (const callback of callbacks) {
-          onError(err)
-          callback(null, { current: 0, ttl: timeWindow })
-        }
-      }
-    }
-    const timer = setTimeout(letThrough, deadlineMs, new Error(`the rate-limit count did not answer within ${deadlineMs} ms`))
     const args: Array<string | number> = batches.map(batch => `${nameSpace}${batch.key}`)
     for (const batch of batches) args.push(batch.timeWindow, batch.callbacks.length)
     count.call(redis, batches.length, ...args).then(counts => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
       for (let b = 0; b < batches.length; b++) {
         const { callbacks } = batches[b]
         const total = counts[2 * b]
         const ttl = counts[2 * b + 1]
         for (let i = 0; i < callbacks.length; i++) callbacks[i](null, { current: total - callbacks.length + 1 + i, ttl })
       }
-    }, letThrough)
+    }, err => {
+      for (const { callbacks, timeWindow } of batches) {
+        for (const callback of callbacks) {
+          onError(err)
+          callback(null, { current: 0, ttl: timeWindow })
+        }
+      }
+    })
   }
 
   function sendWaiting (): void {

@@ -14,6 +14,13 @@ export interface RedisClientOptions {
   name?: string
 }
 
+/**
+ * The rate-limit store's script command (plugins/app/rate-limit-store.ts). It never auto-pipelines: its one call
+ * per turn of the event loop already carries every count of the turn, so a pipeline would only add an object and
+ * a tick to each call, and could hold the call unsent (its timeout not yet started) behind an unanswered pipeline.
+ */
+export const RATE_COUNT_COMMAND = 'tmRateCount'
+
 /** Longest pause between two reconnection attempts. */
 const MAX_RECONNECT_DELAY_MS = 1000
 
@@ -53,8 +60,9 @@ export function createRedisClient (options: RedisClientOptions): RedisClient {
     connectTimeout: Math.max(2 * timeout, 1000),
     maxRetriesPerRequest: 0,
     connectionName: options.name,
-    // Commands issued in the same tick (e.g. the rate-limit counters of concurrent requests) leave in one write.
-    enableAutoPipelining: true
+    // Commands issued in the same tick leave in one write.
+    enableAutoPipelining: true,
+    autoPipeliningIgnoredCommands: [RATE_COUNT_COMMAND]
   }
   let client: RedisClient
   if (options.clusterNodes !== undefined && options.clusterNodes.length > 0) {
@@ -68,6 +76,7 @@ export function createRedisClient (options: RedisClientOptions): RedisClient {
       retryDelayOnTryAgain: 100,
       maxRedirections: 8,
       enableAutoPipelining: true,
+      autoPipeliningIgnoredCommands: [RATE_COUNT_COMMAND],
       redisOptions: common
     })
   } else if (options.url !== undefined) {
