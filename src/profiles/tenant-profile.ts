@@ -43,23 +43,40 @@ function claimOwners (profile: Profile, tenant: Tenant): ReadonlyMap<string, str
   return owners
 }
 
-export function compileTenantProfile (tenant: Tenant): CompiledTenantProfile {
-  const profile = getProfile(tenant.profile)
-  const owners = claimOwners(profile, tenant)
-  const claimsValidator = profile.compileClaimsValidator?.(tenant)
-  // A tenant-defined validator checks the claims; the profile's own schema then only covers ttl.
-  const check: Check = schemaCheck(claimsValidator === undefined ? profile.requestSchema : TtlOnly)
-  const lifetime = ttlRange(profile)
+/**
+ * One object per tenant version, with its methods on the prototype: issuance for a tenant then visits this object
+ * alone, where closures would add a function and a context object each (with thousands of tenants cached, every
+ * object on the path is a likely cache miss).
+ */
+class TenantProfile implements CompiledTenantProfile {
+  readonly profile: Profile
+  private readonly owners: ReadonlyMap<string, string>
+  private readonly claimsValidator?: (claims: JsonObject) => FieldError[]
+  private readonly check: Check
+  /** The lifetime range (seconds) the profile allows. */
+  private readonly minLifetime: number
+  private readonly maxLifetime: number
 
-  function validateBody (body: unknown): ValidatedBody {
+  constructor (readonly tenant: Tenant) {
+    this.profile = getProfile(tenant.profile)
+    this.owners = claimOwners(this.profile, tenant)
+    this.claimsValidator = this.profile.compileClaimsValidator?.(tenant)
+    // A tenant-defined validator checks the claims; the profile's own schema then only covers ttl.
+    this.check = schemaCheck(this.claimsValidator === undefined ? this.profile.requestSchema : TtlOnly)
+    const { min, max } = ttlRange(this.profile)
+    this.minLifetime = min
+    this.maxLifetime = max
+  }
+
+  validateBody (body: unknown): ValidatedBody {
     if (!isJsonObject(body)) throw validationFailed([{ path: '', message: 'must be a JSON object' }], 'request body')
     const input: JsonObject = {}
     for (const key of Object.keys(body)) if (key !== 'ttl') putClaim(input, key, body[key])
-    const schemaErrors: FieldError[] = check(body)
-    if (claimsValidator !== undefined) schemaErrors.push(...claimsValidator(input))
+    const schemaErrors: FieldError[] = this.check(body)
+    if (this.claimsValidator !== undefined) schemaErrors.push(...this.claimsValidator(input))
     const unsafe = unsafeKeyErrors(body)
-    const owned = ownedClaimErrors(body, owners)
-    const checked = profile.checkBody?.(body, tenant) ?? []
+    const owned = ownedClaimErrors(body, this.owners)
+    const checked = this.profile.checkBody?.(body, this.tenant) ?? []
     // Merged only when something is wrong: a valid body, the usual case, allocates nothing more.
     if (unsafe.length + owned.length + schemaErrors.length + checked.length > 0) {
       throw validationFailed(mergeErrors(unsafe, owned, schemaErrors, checked), 'request body')
@@ -67,15 +84,20 @@ export function compileTenantProfile (tenant: Tenant): CompiledTenantProfile {
     return body.ttl === undefined ? { input } : { ttl: body.ttl as number, input }
   }
 
-  function buildClaims (ctx: Omit<ClaimsContext, 'tenant'> & { tenant?: Tenant }): BuiltClaims {
+  buildClaims (ctx: Omit<ClaimsContext, 'tenant'> & { tenant?: Tenant }): BuiltClaims {
     const { body, iat, exp, issuer } = ctx
     const ttl = exp - iat
-    if (!Number.isInteger(iat) || !Number.isInteger(exp) || ttl < lifetime.min || ttl > lifetime.max) {
-      const message = `exp - iat must be between ${lifetime.min} and ${lifetime.max} seconds for the ${profile.name} profile`
+    const min = this.minLifetime
+    const max = this.maxLifetime
+    if (!Number.isInteger(iat) || !Number.isInteger(exp) || ttl < min || ttl > max) {
+      const message = `exp - iat must be between ${min} and ${max} seconds for the ${this.profile.name} profile`
       throw new TokenmintError('TTL_OUT_OF_RANGE', message, { errors: [{ path: '/ttl', message }] })
     }
-    return profile.buildClaims(issuer === undefined ? { tenant, body, iat, exp } : { tenant, body, iat, exp, issuer })
+    const tenant = this.tenant
+    return this.profile.buildClaims(issuer === undefined ? { tenant, body, iat, exp } : { tenant, body, iat, exp, issuer })
   }
+}
 
-  return { tenant, profile, validateBody, buildClaims }
+export function compileTenantProfile (tenant: Tenant): CompiledTenantProfile {
+  return new TenantProfile(tenant)
 }
