@@ -41,44 +41,64 @@ export interface JwksCaching {
 export type ApiKeyCheck = 'ok' | 'unknown' | 'deleted'
 
 export class TenantRuntime {
+  /*
+   * The fields issuance reads come first, in the order it reads them: fields are laid out in declaration order, and
+   * with thousands of tenants cached, each memory line an issuance has to fetch is a likely cache miss. The tenant
+   * fields it needs are copied here for the same reason.
+   */
+  readonly id: string
+  /**
+   * The API keys, deleted ones included: id → stored digest (see storedDigest). A tenant's only key, the usual
+   * case, is held in two fields, with no Map to visit; the others, if any, in a Map.
+   */
+  private readonly soleKeyId?: string
+  private readonly soleKeyDigest?: string
+  private readonly keyDigests?: Map<string, string>
+  /** Ids of deleted keys (tombstones), when there are any. */
+  private readonly deletedApiKeys?: ReadonlySet<string>
+  readonly rateMax: number
+  /** The rate-limit window in ms. */
+  readonly rateWindowMs: number
+  readonly profile: CompiledTenantProfile
+  private readonly defaultTtl: number
+  /** The signer of the active key, kept at hand for the hot path (no lookup by kid, no key view), valid in [activeFrom, activeUntil). */
+  private activeSigner?: TokenSigner
+  private activeFrom = 0
+  private activeUntil = 0
+  readonly profileName: Tenant['profile']
+  private readonly tokenPolicy: Tenant['tokenPolicy']
   readonly tenant: Tenant
   readonly version: number
   readonly keys: KeyVersion[]
   readonly issuer: string
-  readonly profile: CompiledTenantProfile
-  /** The rate-limit window in ms. */
-  readonly rateWindowMs: number
-  /**
-   * Copies of the tenant fields every issuance reads, kept on the runtime itself: with thousands of tenants cached,
-   * each object an issuance has to visit is a likely cache miss.
-   */
-  readonly id: string
-  readonly profileName: Tenant['profile']
-  readonly rateMax: number
-  private readonly tokenPolicy: Tenant['tokenPolicy']
-  /** Each API key's stored hash as bytes, and whether the key was deleted (a tombstone). */
-  private readonly apiKeys: Map<string, { digest: Uint8Array, deleted: boolean }>
   private readonly retireAfterMs: number
   private readonly signers = new Map<string, TokenSigner>()
   private view?: KeyringView<KeyVersion>
-  /** The signer of `activeView`'s active key, kept at hand for the hot path (no lookup by kid). */
-  private activeSigner?: TokenSigner
-  private activeView?: KeyringView<KeyVersion>
   private jwksDocument?: JwksDocument
   private jwksView?: KeyringView<KeyVersion>
   private cacheControls?: string[]
   /** The custom claims schema, compiled for verify on first use. */
   private requestClaims?: ((claims: JsonObject) => FieldError[]) | null
+  private readonly options: RuntimeOptions
 
-  constructor (snapshot: TenantSnapshot, private readonly options: RuntimeOptions) {
+  constructor (snapshot: TenantSnapshot, options: RuntimeOptions) {
+    this.options = options
     this.tenant = snapshot.tenant
     this.id = snapshot.tenant.id
     this.profileName = snapshot.tenant.profile
     this.rateMax = snapshot.tenant.rateLimit.max
     this.tokenPolicy = snapshot.tenant.tokenPolicy
+    this.defaultTtl = snapshot.tenant.tokenPolicy.defaultTtl
     this.version = snapshot.version
     this.keys = snapshot.keys
-    this.apiKeys = new Map(snapshot.apiKeys.map(record => [record.id, { digest: storedDigest(record), deleted: record.deletedAt !== undefined }]))
+    if (snapshot.apiKeys.length === 1) {
+      this.soleKeyId = snapshot.apiKeys[0].id
+      this.soleKeyDigest = storedDigest(snapshot.apiKeys[0])
+    } else if (snapshot.apiKeys.length > 1) {
+      this.keyDigests = new Map(snapshot.apiKeys.map(record => [record.id, storedDigest(record)]))
+    }
+    const deleted = snapshot.apiKeys.filter(record => record.deletedAt !== undefined)
+    if (deleted.length > 0) this.deletedApiKeys = new Set(deleted.map(record => record.id))
     this.retireAfterMs = retireAfterMs(snapshot.tenant.tokenPolicy, options.jwksMaxAge)
     this.issuer = `${options.publicUrl}/t/${snapshot.tenant.id}`
     this.profile = compileTenantProfile(snapshot.tenant)
@@ -95,9 +115,9 @@ export class TenantRuntime {
   }
 
   checkApiKey (id: string, secret: string): ApiKeyCheck {
-    const key = this.apiKeys.get(id)
-    if (key === undefined || !secretMatchesDigest(key.digest, secret)) return 'unknown'
-    return key.deleted ? 'deleted' : 'ok'
+    const digest = id === this.soleKeyId ? this.soleKeyDigest : this.keyDigests?.get(id)
+    if (digest === undefined || !secretMatchesDigest(digest, secret)) return 'unknown'
+    return this.deletedApiKeys?.has(id) === true ? 'deleted' : 'ok'
   }
 
   /** Signer of a key, decrypted once per runtime. */
@@ -112,18 +132,19 @@ export class TenantRuntime {
   }
 
   private activeSignerAt (now: number): TokenSigner {
+    if (this.activeSigner !== undefined && now >= this.activeFrom && now < this.activeUntil) return this.activeSigner
     const view = this.keyring(now)
-    if (view === this.activeView && this.activeSigner !== undefined) return this.activeSigner
     const activeKey = view.activeKey
     if (activeKey === undefined) throw new TokenmintError('NO_ACTIVE_KEY', `tenant ${this.id} has no active key`)
     this.activeSigner = this.signerFor(activeKey)
-    this.activeView = view
+    this.activeFrom = view.at
+    this.activeUntil = view.nextChangeAt ?? Infinity
     return this.activeSigner
   }
 
   async issue (body: unknown, now: number): Promise<IssuedToken> {
     const { ttl, input } = this.profile.validateBody(body)
-    const lifetime = resolveTtl(this.tokenPolicy, ttl)
+    const lifetime = ttl === undefined ? this.defaultTtl : resolveTtl(this.tokenPolicy, ttl)
     const signer = this.activeSignerAt(now)
     const iat = Math.floor(now / 1000)
     const exp = iat + lifetime

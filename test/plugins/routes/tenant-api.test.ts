@@ -149,10 +149,16 @@ t.test('authentication of tenant and admin routes', async t => {
   const del = await app.inject({ method: 'DELETE', url: `/v1/admin/tenants/mine/api-keys/${deletedId}`, headers: adminHeaders })
   t.equal(del.statusCode, 204)
   const forged = mine.apiKey.slice(0, -4) + (mine.apiKey.endsWith('AAAA') ? 'BBBB' : 'AAAA')
+  // 'other' has one key (held apart from any Map), 'mine' two (one deleted).
+  const [, otherKeyId, otherSecret] = /^tm_other_([0-9a-f]+)_(.+)$/.exec(other.apiKey) ?? []
+  const otherForged = `tm_other_${otherKeyId}_${otherSecret.slice(0, -1)}${otherSecret.endsWith('A') ? 'B' : 'A'}`
+  const otherWrongId = `tm_other_${otherKeyId.endsWith('0') ? otherKeyId.slice(0, -1) + '1' : otherKeyId.slice(0, -1) + '0'}_${otherSecret}`
   const cases: Array<{ name: string, url: string, authorization?: string, status: number, code: string }> = [
     { name: 'a missing key', url: '/v1/tenants/mine/tokens', status: 401, code: 'UNAUTHORIZED' },
     { name: 'a malformed key', url: '/v1/tenants/mine/tokens', authorization: 'Bearer tm_nope', status: 401, code: 'UNAUTHORIZED' },
     { name: 'a forged key', url: '/v1/tenants/mine/tokens', authorization: `Bearer ${forged}`, status: 401, code: 'UNAUTHORIZED' },
+    { name: 'a forged secret of a tenant\'s only key', url: '/v1/tenants/other/tokens', authorization: `Bearer ${otherForged}`, status: 401, code: 'UNAUTHORIZED' },
+    { name: 'an only key\'s secret under another id', url: '/v1/tenants/other/tokens', authorization: `Bearer ${otherWrongId}`, status: 401, code: 'UNAUTHORIZED' },
     { name: 'another tenant\'s key', url: '/v1/tenants/mine/tokens', authorization: `Bearer ${other.apiKey}`, status: 403, code: 'FORBIDDEN' },
     { name: 'a deleted key', url: '/v1/tenants/mine/tokens', authorization: `Bearer ${deleted}`, status: 403, code: 'FORBIDDEN' },
     { name: 'the admin token on a tenant route', url: '/v1/tenants/mine/tokens', authorization: adminHeaders.authorization, status: 401, code: 'UNAUTHORIZED' },
@@ -171,6 +177,7 @@ t.test('authentication of tenant and admin routes', async t => {
   }
   const ok = await issue(app, 'mine', mine.apiKey, { userId: 'u' })
   t.equal(ok.statusCode, 201, 'the tenant\'s own live key works')
+  t.equal((await issue(app, 'other', other.apiKey, { userId: 'u' })).statusCode, 201, 'a tenant\'s only key works')
   const unknown = await issue(app, 'ghost', 'tm_ghost_0123456789abcdef_' + 'A'.repeat(43), { userId: 'u' })
   t.equal(unknown.statusCode, 404)
   t.equal(unknown.json().code, 'TENANT_NOT_FOUND')
