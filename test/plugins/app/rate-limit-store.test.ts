@@ -55,6 +55,13 @@ t.test('concurrent counts on two clients get every number from 1 to n once, in o
     }
   })
   t.equal(Number(await a.get(`${prefix}many-1198`)), 2)
+
+  // One window, keys asked once and keys asked several times mixed in arrival order (the call sends the latter first).
+  const mixed = ['mix-0', 'mix-1', 'mix-2', 'mix-1', 'mix-3', 'mix-1', 'mix-3', 'mix-4']
+  const mixedResults = await Promise.all(mixed.map(key => count(storeB, key, 45_000)))
+  t.same(mixedResults.map(r => r.current), [1, 1, 1, 2, 1, 3, 2, 1], 'each key counts its own requests in arrival order')
+  t.ok(mixedResults.every(r => r.ttl > 30_000 && r.ttl <= 45_000), 'every key gets its window')
+  t.same(await Promise.all(['mix-0', 'mix-1', 'mix-3', 'mix-4'].map(async key => Number(await b.get(`${prefix}${key}`)))), [1, 3, 2, 1])
   t.same(errors, [])
 })
 
