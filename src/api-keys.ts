@@ -62,11 +62,6 @@ export function secretMatchesDigest (digest: string, secret: string): boolean {
   return constantTimeEqual(digest, sha256Base64url(secret))
 }
 
-/** Compares the presented secret with the stored hash in constant time. */
-export function secretMatches (record: ApiKeyRecord, secret: string): boolean {
-  return secretMatchesDigest(storedDigest(record), secret)
-}
-
 /** Extracts the token of an `Authorization: Bearer <token>` header. */
 export function bearerToken (header: string | undefined): string | undefined {
   if (header === undefined) return undefined

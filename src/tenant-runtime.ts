@@ -60,10 +60,9 @@ export class TenantRuntime {
   readonly rateWindowMs: number
   readonly profile: CompiledTenantProfile
   private readonly defaultTtl: number
-  /** The signer of the active key, kept at hand for the hot path (no lookup by kid, no key view), valid in [activeFrom, activeUntil). */
+  /** The signer of `activeView`'s active key, kept at hand for the hot path (no lookup by kid). */
   private activeSigner?: TokenSigner
-  private activeFrom = 0
-  private activeUntil = 0
+  private activeView?: KeyringView<KeyVersion>
   readonly profileName: Tenant['profile']
   private readonly tokenPolicy: Tenant['tokenPolicy']
   readonly id: string
@@ -132,13 +131,12 @@ export class TenantRuntime {
   }
 
   private activeSignerAt (now: number): TokenSigner {
-    if (this.activeSigner !== undefined && now >= this.activeFrom && now < this.activeUntil) return this.activeSigner
     const view = this.keyring(now)
+    if (view === this.activeView && this.activeSigner !== undefined) return this.activeSigner
     const activeKey = view.activeKey
     if (activeKey === undefined) throw new TokenmintError('NO_ACTIVE_KEY', `tenant ${this.id} has no active key`)
     this.activeSigner = this.signerFor(activeKey)
-    this.activeFrom = view.at
-    this.activeUntil = view.nextChangeAt ?? Infinity
+    this.activeView = view
     return this.activeSigner
   }
 
