@@ -1,6 +1,6 @@
 // API keys of tenant backends: tm_<tenant>_<id>_<secret>; only a SHA-256 of the secret is kept.
 import * as crypto from 'node:crypto'
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { ApiKeyRecord } from './types.js'
 
 export interface ParsedApiKey {
@@ -69,9 +69,7 @@ export function bearerToken (header: string | undefined): string | undefined {
   return match === null ? undefined : match[1]
 }
 
-/** Constant-time comparison of two strings of possibly different lengths. */
+/** Constant-time comparison of two strings of possibly different lengths: their SHA-256 digests are compared. */
 export function safeEqual (a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest()
-  const right = createHash('sha256').update(b).digest()
-  return timingSafeEqual(left, right) && a.length === b.length
+  return constantTimeEqual(sha256Base64url(a), sha256Base64url(b))
 }

@@ -1,6 +1,6 @@
 // API keys: parsing, the stored digest and the constant-time comparison that checks a presented secret against it.
 import t from 'tap'
-import { constantTimeEqual, createApiKey, parseApiKey, secretMatchesDigest, storedDigest } from '../../src/api-keys.js'
+import { constantTimeEqual, createApiKey, parseApiKey, safeEqual, secretMatchesDigest, storedDigest } from '../../src/api-keys.js'
 
 t.test('constantTimeEqual says equal only for the same characters', async t => {
   t.equal(constantTimeEqual('', ''), true)
@@ -28,4 +28,12 @@ t.test('a created key\'s secret matches its stored digest, and nothing else does
   t.equal(secretMatchesDigest(digest, flipped), false)
   t.equal(secretMatchesDigest(digest, ''), false)
   t.equal(secretMatchesDigest(digest, digest), false, 'the digest itself is not the secret')
+})
+
+t.test('safeEqual compares strings of any length', async t => {
+  t.equal(safeEqual('admin-token', 'admin-token'), true)
+  t.equal(safeEqual('admin-token', 'admin-tokem'), false)
+  t.equal(safeEqual('admin-token', 'admin-token-longer'), false)
+  t.equal(safeEqual('', ''), true)
+  t.equal(safeEqual('', 'x'), false)
 })
