@@ -43,7 +43,7 @@ export function storedDigest (record: ApiKeyRecord): string {
 
 /**
  * Compares two strings of the same length in time that depends on the length only: every character is visited
- * and no branch depends on the contents. For fixed-length values such as hex digests; strings of different
+ * and no branch depends on the contents. For fixed-length values such as digests; strings of different
  * lengths are unequal at once (their lengths are not secret).
  */
 export function constantTimeEqual (a: string, b: string): boolean {
