@@ -11,6 +11,7 @@ export interface ParsedApiKey {
 
 const API_KEY = /^tm_([a-z0-9][a-z0-9-]{1,62})_([A-Za-z0-9]{8,32})_([A-Za-z0-9_-]{43})$/
 
+/** The stored form of a secret (ApiKeyRecord.hash): its SHA-256 in hex. Stored records depend on this format. */
 export function hashSecret (secret: string): string {
   return createHash('sha256').update(secret).digest('hex')
 }
@@ -45,6 +46,8 @@ export function storedDigest (record: ApiKeyRecord): string {
  * Compares two strings of the same length in time that depends on the length only: every character is visited
  * and no branch depends on the contents. For fixed-length values such as digests; strings of different
  * lengths are unequal at once (their lengths are not secret).
+ * Security: keep it branch-free over the whole length; `===` or an early exit would time how many leading
+ * characters match.
  */
 export function constantTimeEqual (a: string, b: string): boolean {
   if (a.length !== b.length) return false
@@ -54,9 +57,9 @@ export function constantTimeEqual (a: string, b: string): boolean {
 }
 
 /**
- * Compares the presented secret with a stored digest (see storedDigest) in constant time. Both are strings: a
- * digest kept as bytes would add a typed array, its buffer and the buffer's memory to what every check visits,
- * and with thousands of tenants cached each of those is a likely cache miss.
+ * Whether the presented secret is the one behind a stored digest. Compared in constant time; both sides are
+ * SHA-256 digests in base64url (43 characters), so the time depends on nothing secret. Digests are kept as
+ * strings rather than bytes (measured: `npm run bench -- --cases tenants`).
  */
 export function secretMatchesDigest (digest: string, secret: string): boolean {
   return constantTimeEqual(digest, sha256Base64url(secret))
@@ -69,7 +72,10 @@ export function bearerToken (header: string | undefined): string | undefined {
   return match === null ? undefined : match[1]
 }
 
-/** Constant-time comparison of two strings of possibly different lengths: their SHA-256 digests are compared. */
+/**
+ * Constant-time comparison of two strings of possibly different lengths (the admin token): their SHA-256 digests
+ * are compared, so neither the contents nor the length of the expected value shows in the time taken.
+ */
 export function safeEqual (a: string, b: string): boolean {
   return constantTimeEqual(sha256Base64url(a), sha256Base64url(b))
 }

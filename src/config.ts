@@ -1,4 +1,4 @@
-// Reads the environment once and validates it into a typed configuration; nothing else reads process.env.
+// The service's configuration: the environment read once, validated into a typed object. Apart from the CLI's own TOKENMINT_* variables (src/cli/options.ts), nothing else in src/ or plugins/ reads process.env.
 import { randomBytes, createHash } from 'node:crypto'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'

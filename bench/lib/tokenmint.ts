@@ -1,4 +1,4 @@
-// Drives the real tokenmint for the bench: build, start `node dist/src/server.js` on a bench Redis, readiness, admin set-up, sanity checks.
+// Drives the real tokenmint for the bench: build, start the file `npm start` runs (dist/plugins/server.js) on a bench Redis, readiness, admin set-up, sanity checks.
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -9,14 +9,14 @@ import { freePort, spawnTracked, type Child } from './processes.js'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
-/** The file `npm start` runs (`node <entry>` in package.json), so the bench follows the project; dist/src/server.js if none. */
+/** The file `npm start` runs (`node <entry>` in package.json), so the bench follows the project; dist/plugins/server.js if none. */
 function serverEntry (): string {
   try {
     const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }
     const match = /^node\s+(\S+\.js)\s*$/.exec(pkg.scripts?.start ?? '')
     if (match !== null) return match[1]
   } catch { /* fall through */ }
-  return 'dist/src/server.js'
+  return 'dist/plugins/server.js'
 }
 
 export const SERVER_ENTRY = serverEntry()

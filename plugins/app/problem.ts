@@ -40,7 +40,7 @@ function fieldErrors (issues: AjvIssue[], context: string | undefined): FieldErr
 /** Errors of the router, before any route runs (see frameworkErrors). */
 const URL_ERRORS: Record<string, string | undefined> = {
   FST_ERR_BAD_URL: 'is not valid: a path segment has a bad %-encoding',
-  FST_ERR_MAX_PARAM_LENGTH: 'has a path parameter longer than 100 characters'
+  FST_ERR_MAX_PARAM_LENGTH: 'has a path parameter longer than 160 characters' // the router's maxParamLength (plugins/app.ts)
 }
 
 export function toProblem (err: unknown): Problem & { log: boolean } {

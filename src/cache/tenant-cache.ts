@@ -40,8 +40,8 @@ export class TenantCache<R> {
   /**
    * In insertion order, which the eviction sweep walks from the oldest: an entry used since the sweep last passed
    * it gets a second chance (moved to the end), one that was not is evicted. This approximates least-recently-used
-   * with a flag set on the hot path, where a strict LRU would relink a list on every lookup; with thousands of
-   * tenants those list nodes are memory the lookup would otherwise not touch.
+   * while a lookup only sets `used`: it never reorders the map (a strict LRU would relink a list on every lookup;
+   * measured: `npm run bench -- --cases tenants`).
    */
   private readonly entries = new Map<string, Entry<R>>()
   private readonly inflight = new Map<string, Promise<R | undefined>>()
