@@ -41,7 +41,7 @@ export class MemoryStore implements Store {
     this.clock = options.clock ?? Date.now
   }
 
-  async ping (): Promise<void> {
+  async ready (): Promise<void> {
     this.open()
   }
 
@@ -187,6 +187,11 @@ export class MemoryStore implements Store {
   onChange (listener: ChangeListener): () => void {
     this.listeners.add(listener)
     return () => { this.listeners.delete(listener) }
+  }
+
+  /** There is no connection to lose: the listener is never called. */
+  onConnectionError (_listener: (err: Error) => void): () => void {
+    return () => {}
   }
 
   async close (): Promise<void> {

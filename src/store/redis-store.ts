@@ -8,7 +8,7 @@ import { DEFAULT_ONCE_TTL_MS, byCreation, decodeCursor, encodeCursor } from './c
 import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
 
 export interface RedisStoreOptions {
-  /** Carries every command; also exposed as `redis` for the rate limiter. */
+  /** Carries every command; also exposed as `redis` for the rate limiter and for tests that inject faults. */
   client: RedisClient
   /** A second connection, used only for SUBSCRIBE. */
   subscriber: RedisClient
@@ -170,7 +170,7 @@ export class RedisStore implements Store {
     if (!this.subscribed) await once(this.events, 'subscribed')
   }
 
-  async ping (): Promise<void> {
+  async ready (): Promise<void> {
     await guarded(this.redis.ping())
   }
 
@@ -307,6 +307,11 @@ export class RedisStore implements Store {
   onChange (listener: ChangeListener): () => void {
     this.listeners.add(listener)
     return () => { this.listeners.delete(listener) }
+  }
+
+  onConnectionError (listener: (err: Error) => void): () => void {
+    this.redis.on('error', listener)
+    return () => { this.redis.off('error', listener) }
   }
 
   async close (): Promise<void> {

@@ -308,11 +308,11 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     t.same(dropped, [versions[0]], 'an unsubscribed listener hears nothing more')
   })
 
-  t.test('ping, and close is idempotent', async t => {
+  t.test('ready, and close is idempotent', async t => {
     const { store } = await makeStore()
-    await store.ping()
+    await store.ready()
     await store.close()
     await store.close()
-    await t.rejects(store.ping(), { code: 'STORE_UNAVAILABLE' }, 'a closed store is unavailable')
+    await t.rejects(store.ready(), { code: 'STORE_UNAVAILABLE' }, 'a closed store is unavailable')
   })
 }
