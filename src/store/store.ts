@@ -1,5 +1,6 @@
 // The store interface: the one contract that MemoryStore and RedisStore both fulfil.
 import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
+import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 
 /** Called with a tenant id and its new version; tenant '*' means "anything may have changed" (e.g. after a reconnect). */
 export type ChangeListener = (tenantId: string, version: number) => void
@@ -80,6 +81,9 @@ export interface Store {
    * store keeps reconnecting by itself. Returns an unsubscribe function. A store without a connection never calls it.
    */
   onConnectionError (listener: (err: Error) => void): () => void
+
+  /** A rate counter on this store; see RateCounter. It needs no closing: it ends with the store. */
+  openRateCounter (options: RateCounterOptions): RateCounter
 
   close (): Promise<void>
 }

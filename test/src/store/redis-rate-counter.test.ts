@@ -1,80 +1,76 @@
-// The Redis rate-limit store: counts of one turn of the event loop go out together and stay exact across clients.
-import { once } from 'node:events'
-import t from 'tap'
-import { redisRateStore } from '../../../plugins/app/rate-limit-store.js'
+// The Redis rate counter beyond the contract: its keys, one script call per turn and window, open on a Redis that hangs.
+import { tracingChannel } from 'node:diagnostics_channel'
+import t, { type Test } from 'tap'
 import { createRedisClient } from '../../../src/store/redis-client.js'
-import { startRedis, uniquePrefix } from '../../helpers/redis-server.js'
+import { RedisStore } from '../../../src/store/redis-store.js'
+import { redisUrlFor, startRedis, uniquePrefix } from '../../helpers/redis-server.js'
+import { rateCount } from '../../helpers/store-contract.js'
 
-type Result = { current: number, ttl: number }
-
-/** incr() as a promise, the way @fastify/rate-limit calls it. */
-function count (store: { incr: (key: string, cb: (err: Error | null, result?: Result) => void, timeWindow: number) => void }, key: string, timeWindow: number): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    store.incr(key, (err, result) => { err === null && result !== undefined ? resolve(result) : reject(err ?? new Error('no result')) }, timeWindow)
+async function connectedStore (t: Test, url: string, prefix: string, commandTimeoutMs = 1000): Promise<RedisStore> {
+  const store = new RedisStore({
+    client: createRedisClient({ url, commandTimeoutMs, name: 'tm-test' }),
+    subscriber: createRedisClient({ url, commandTimeoutMs, name: 'tm-test-sub' }),
+    prefix
   })
+  t.teardown(async () => { await store.close() })
+  await store.connected()
+  return store
 }
 
-t.test('concurrent counts on two clients get every number from 1 to n once, in one window', async t => {
-  const redis = await startRedis(t)
-  const a = createRedisClient({ url: redis.url, commandTimeoutMs: 1000 })
-  const b = createRedisClient({ url: redis.url, commandTimeoutMs: 1000 })
-  t.teardown(() => { a.disconnect(); b.disconnect() })
-  await Promise.all([once(a, 'ready'), once(b, 'ready')])
-  const prefix = `${uniquePrefix()}rl:`
-  const errors: unknown[] = []
-  const StoreA = redisRateStore(a, prefix, err => errors.push(err))
-  const StoreB = redisRateStore(b, prefix, err => errors.push(err))
-  const storeA = new StoreA()
-  const storeB = new StoreB()
+/** Counts the script calls (EVALSHA) of every client of the process while it runs. */
+function scriptCalls (t: Test): { count: number } {
+  const calls = { count: 0 }
+  const handlers = {
+    start (context: { command: string }) { if (context.command === 'evalsha') calls.count++ },
+    end () {},
+    asyncStart () {},
+    asyncEnd () {},
+    error () {}
+  }
+  const channel = tracingChannel<string, { command: string }>('ioredis:command')
+  channel.subscribe(handlers)
+  t.teardown(() => { channel.unsubscribe(handlers) })
+  return calls
+}
 
-  const results = await Promise.all(Array.from({ length: 100 }, (_, i) => count(i % 2 === 0 ? storeA : storeB, 'tenant-a', 60_000)))
-  t.same(results.map(r => r.current).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i + 1))
-  t.ok(results.every(r => r.ttl > 0 && r.ttl <= 60_000), 'every answer carries the window left')
-  t.equal(Number(await a.get(`${prefix}tenant-a`)), 100, 'Redis holds the total')
-  const ttl = await a.pttl(`${prefix}tenant-a`)
+t.test('Redis holds each count under the prefix and namespace, with the window as its expiry', async t => {
+  const url = await redisUrlFor(t)
+  const prefix = uniquePrefix()
+  const store = await connectedStore(t, url, prefix)
+  const counter = store.openRateCounter({ nameSpace: 'rl:', onError: err => { t.fail(err.message) } })
+  const counts = await Promise.all([1, 2, 3].map(async () => await rateCount(counter, 'tenant-a', 60_000)))
+  t.same(counts.map(count => count.current), [1, 2, 3])
+  t.equal(Number(await store.redis.get(`${prefix}rl:tenant-a`)), 3, 'Redis holds the total')
+  const ttl = await store.redis.pttl(`${prefix}rl:tenant-a`)
   t.ok(ttl > 0 && ttl <= 60_000, 'the key expires with the window')
+})
 
-  const other = await Promise.all([count(storeA, 'tenant-b', 60_000), count(storeA, 'tenant-b', 60_000), count(storeB, 'tenant-a', 60_000)])
-  t.same(other.map(r => r.current), [1, 2, 101], 'keys are counted apart')
+t.test('one script call per turn and window, at most 500 keys each', async t => {
+  const url = await redisUrlFor(t)
+  const store = await connectedStore(t, url, uniquePrefix())
+  const counter = store.openRateCounter({ nameSpace: 'rl:', onError: err => { t.fail(err.message) } })
+  await rateCount(counter, 'warm-up', 1000) // loads the script, so that no call is sent twice (NOSCRIPT, then EVAL)
+  const calls = scriptCalls(t)
 
-  // More keys in one turn than one script call takes: 1200 keys, the even ones asked twice, in two windows.
+  await Promise.all(Array.from({ length: 50 }, async () => await rateCount(counter, 'one-key', 60_000)))
+  t.equal(calls.count, 1, 'fifty counts of one key in one turn: one call')
+
+  calls.count = 0
   const keys = Array.from({ length: 1200 }, (_, i) => `many-${i}`)
-  const many = await Promise.all(keys.flatMap((key, i) => i % 2 === 0
-    ? [count(storeA, key, 30_000), count(storeA, key, 30_000)]
-    : [count(storeA, key, 90_000)]))
-  let at = 0
-  keys.forEach((key, i) => {
-    if (i % 2 === 0) {
-      t.same(many.slice(at, at + 2).map(r => r.current), [1, 2], key)
-      t.ok(many[at].ttl > 0 && many[at].ttl <= 30_000)
-      at += 2
-    } else {
-      t.equal(many[at].current, 1, key)
-      t.ok(many[at].ttl > 30_000 && many[at].ttl <= 90_000, 'each key has its own window')
-      at += 1
-    }
-  })
-  t.equal(Number(await a.get(`${prefix}many-1198`)), 2)
-
-  // One window, keys asked once and keys asked several times mixed in arrival order (the call sends the latter first).
-  const mixed = ['mix-0', 'mix-1', 'mix-2', 'mix-1', 'mix-3', 'mix-1', 'mix-3', 'mix-4']
-  const mixedResults = await Promise.all(mixed.map(key => count(storeB, key, 45_000)))
-  t.same(mixedResults.map(r => r.current), [1, 1, 1, 2, 1, 3, 2, 1], 'each key counts its own requests in arrival order')
-  t.ok(mixedResults.every(r => r.ttl > 30_000 && r.ttl <= 45_000), 'every key gets its window')
-  t.same(await Promise.all(['mix-0', 'mix-1', 'mix-3', 'mix-4'].map(async key => Number(await b.get(`${prefix}${key}`)))), [1, 3, 2, 1])
-  t.same(errors, [])
+  const counts = await Promise.all(keys.map(async (key, i) => await rateCount(counter, key, i % 2 === 0 ? 30_000 : 90_000)))
+  t.ok(counts.every(count => count.current === 1))
+  t.equal(calls.count, 4, '600 keys in each of two windows: two calls per window')
 })
 
 t.test('a batch sent to a Redis that does not answer lets each of its requests through and reports each', async t => {
   const redis = await startRedis(t)
-  const client = createRedisClient({ url: redis.url, commandTimeoutMs: 200 })
-  t.teardown(() => { redis.thaw(); client.disconnect() })
-  await once(client, 'ready')
-  const errors: unknown[] = []
-  const Store = redisRateStore(client, `${uniquePrefix()}rl:`, err => errors.push(err))
-  const store = new Store()
+  const store = await connectedStore(t, redis.url, uniquePrefix(), 200)
+  t.teardown(redis.thaw)
+  const errors: Error[] = []
+  const counter = store.openRateCounter({ nameSpace: 'rl:', onError: err => { errors.push(err) } })
   redis.freeze()
-  const results = await Promise.all([count(store, 'frozen', 1000), count(store, 'frozen', 1000), count(store, 'frozen', 1000)])
+  const results = await Promise.all([rateCount(counter, 'frozen', 1000), rateCount(counter, 'frozen', 1000), rateCount(counter, 'frozen', 1000)])
   t.same(results, Array(3).fill({ current: 0, ttl: 1000 }))
   t.equal(errors.length, 3)
+  t.match(errors[0].message, /timed out/i)
 })

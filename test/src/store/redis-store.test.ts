@@ -25,9 +25,13 @@ async function connectedStore (t: Test, redisUrl = url, prefix = uniquePrefix())
 }
 
 storeContract(t, async () => {
-  const store = openStore(url)
-  await store.connected()
-  return { store }
+  const prefix = uniquePrefix()
+  const connected = async (): Promise<RedisStore> => {
+    const store = openStore(url, prefix)
+    await store.connected()
+    return store
+  }
+  return { store: await connected(), peer: connected }
 })
 
 t.test('key layout: hash-tagged tenant keys and global indexes under the prefix', async t => {
