@@ -10,7 +10,7 @@ import type { Store } from '../../src/store/store.js'
 import { TenantRuntime } from '../../src/tenant-runtime.js'
 import type { Clock } from '../../src/types.js'
 
-/** Store calls timed for metrics. */
+/** Store calls timed for metrics; 'ping' is the store.ready() round trip made at each scrape. */
 export const STORE_OPERATIONS = ['getSnapshot', 'getVersion', 'ping'] as const
 export type StoreOperation = typeof STORE_OPERATIONS[number]
 

@@ -1,5 +1,4 @@
 // Prometheus metrics at GET /metrics: one prom-client registry per app, fed by the HTTP layer, the cache, the store and rotations.
-import type { EventEmitter } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type GaugeConfiguration } from 'prom-client'
@@ -118,7 +117,7 @@ export default fp(async function metrics (app: FastifyInstance) {
       const started = performance.now()
       let up = 1
       try {
-        await store.ping()
+        await store.ready()
       } catch {
         up = 0
       }
@@ -203,9 +202,7 @@ export default fp(async function metrics (app: FastifyInstance) {
   }
   app.tokenmint.metrics = metricsApi
 
-  const redis = (store as { redis?: EventEmitter }).redis
-  const onRedisError = (): void => { redisErrors.inc() }
-  redis?.on('error', onRedisError)
+  const offConnectionError = store.onConnectionError(() => { redisErrors.inc() })
 
   // Hot path: one callback hook; Fastify already timed the request.
   app.addHook('onResponse', function countRequest (request, reply, done) {
@@ -218,7 +215,7 @@ export default fp(async function metrics (app: FastifyInstance) {
     done()
   })
   app.addHook('onClose', async () => {
-    redis?.off('error', onRedisError)
+    offConnectionError()
     if (app.tokenmint.metrics === metricsApi) app.tokenmint.metrics = undefined
     registry.clear()
   })

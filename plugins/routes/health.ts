@@ -11,7 +11,7 @@ export default async function healthRoutes (app: FastifyInstance) {
   app.get('/readyz', {
     schema: { tags: ['operations'], summary: 'The store answers', response: { 200: Type.Object({ status: Type.Literal('ready'), store: Type.String() }), ...problems(503) } }
   }, async () => {
-    await app.tokenmint.store.ping()
+    await app.tokenmint.store.ready()
     return { status: 'ready' as const, store: app.tokenmint.store.kind }
   })
 }

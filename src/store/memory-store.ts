@@ -2,10 +2,12 @@
 import { TokenmintError, invalid, storeUnavailable } from '../errors.js'
 import type { ApiKeyRecord, AuditEntry, Clock, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
 import { DEFAULT_ONCE_TTL_MS, byCreation, decodeCursor, encodeCursor } from './common.js'
+import { MemoryRateCounter, RateWindows } from './memory-rate-counter.js'
+import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
 
 export interface MemoryStoreOptions {
-  /** Decides when create-if-absent markers expire; Date.now by default. */
+  /** Decides when create-if-absent markers expire and rate windows end; Date.now by default. */
   clock?: Clock
 }
 
@@ -34,14 +36,16 @@ export class MemoryStore implements Store {
   private readonly markers = new Map<string, number>()
   private readonly rotationDue = new Map<string, number>()
   private readonly listeners = new Set<ChangeListener>()
+  private readonly rateWindows: RateWindows
   private auditSeq = 0
   private closed = false
 
   constructor (options: MemoryStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
+    this.rateWindows = new RateWindows(this.clock)
   }
 
-  async ping (): Promise<void> {
+  async ready (): Promise<void> {
     this.open()
   }
 
@@ -189,8 +193,18 @@ export class MemoryStore implements Store {
     return () => { this.listeners.delete(listener) }
   }
 
+  /** There is no connection to lose: the listener is never called. */
+  onConnectionError (_listener: (err: Error) => void): () => void {
+    return () => {}
+  }
+
+  openRateCounter (options: RateCounterOptions): RateCounter {
+    return new MemoryRateCounter(this.rateWindows, options)
+  }
+
   async close (): Promise<void> {
     this.closed = true
+    this.rateWindows.closed = true
     this.listeners.clear()
   }
 

@@ -1,4 +1,5 @@
 // Opens the store the config names: Redis (standalone or cluster) or, in embedded dev mode, the in-process store.
+import { Cluster, type Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import { MemoryStore } from './memory-store.js'
 import { createRedisClient, type RedisClient } from './redis-client.js'
@@ -10,11 +11,11 @@ export interface StoreLogger {
   info: (fields: object, message: string) => void
 }
 
-/** Warns once per connection when Redis keeps nothing on disk: keys live there. */
+/** Warns, once the client first connects, when Redis keeps nothing on disk: keys live there. */
 async function checkPersistence (client: RedisClient, log: StoreLogger): Promise<void> {
   try {
-    const nodes = 'nodes' in client && typeof client.nodes === 'function' ? client.nodes('master') : [client as never]
-    for (const node of nodes as Array<{ config: (op: 'GET', key: string) => Promise<unknown> }>) {
+    const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client]
+    for (const node of nodes) {
       const [, aof] = await node.config('GET', 'appendonly') as [string, string]
       const [, save] = await node.config('GET', 'save') as [string, string]
       if (aof !== 'yes' && (save === undefined || save.trim() === '')) {
@@ -32,7 +33,8 @@ export function openStore (config: Config, log: StoreLogger): Store {
   const options = { url: config.redisUrl, clusterNodes: config.redisClusterNodes, commandTimeoutMs: config.redisCommandTimeoutMs }
   const client = createRedisClient({ ...options, name: 'tokenmint' })
   const subscriber = createRedisClient({ ...options, name: 'tokenmint-sub' })
-  client.on('error', (err: Error) => log.warn({ message: err.message }, 'redis connection error'))
   client.once('ready', () => { checkPersistence(client, log).catch(() => {}) })
-  return new RedisStore({ client, subscriber, prefix: config.redisPrefix })
+  const store = new RedisStore({ client, subscriber, prefix: config.redisPrefix })
+  store.onConnectionError(err => log.warn({ message: err.message }, 'redis connection error'))
+  return store
 }

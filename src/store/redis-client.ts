@@ -1,5 +1,6 @@
 // Builds the ioredis client (standalone or cluster) with bounds that make a dead Redis fail fast instead of hanging.
 import { Cluster, Redis } from 'ioredis'
+import { RATE_COUNT_COMMAND } from './redis-rate-counter.js'
 
 export type RedisClient = Redis | Cluster
 
@@ -13,13 +14,6 @@ export interface RedisClientOptions {
   /** CLIENT SETNAME of the connections, to find them in CLIENT LIST. */
   name?: string
 }
-
-/**
- * The rate-limit store's script command (plugins/app/rate-limit-store.ts). It never auto-pipelines: its one call
- * per turn of the event loop already carries every count of the turn, so a pipeline would only add an object and
- * a tick to each call, and could hold the call unsent (its timeout not yet started) behind an unanswered pipeline.
- */
-export const RATE_COUNT_COMMAND = 'tmRateCount'
 
 /** Longest pause between two reconnection attempts. */
 const MAX_RECONNECT_DELAY_MS = 1000
@@ -60,7 +54,7 @@ export function createRedisClient (options: RedisClientOptions): RedisClient {
     connectTimeout: Math.max(2 * timeout, 1000),
     maxRetriesPerRequest: 0,
     connectionName: options.name,
-    // Commands issued in the same tick leave in one write.
+    // Commands issued in the same tick leave in one write; the rate count, already one call per turn, leaves at once.
     enableAutoPipelining: true,
     autoPipeliningIgnoredCommands: [RATE_COUNT_COMMAND]
   }

@@ -3,12 +3,14 @@ import { EventEmitter, once } from 'node:events'
 import { TokenmintError, invalid, storeUnavailable, type ErrorCode } from '../errors.js'
 import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
 import { whenReady, type RedisClient } from './redis-client.js'
+import { RedisRateCounter } from './redis-rate-counter.js'
+import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 import { SCRIPTS, type ScriptName } from './redis-scripts.js'
 import { DEFAULT_ONCE_TTL_MS, byCreation, decodeCursor, encodeCursor } from './common.js'
 import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
 
 export interface RedisStoreOptions {
-  /** Carries every command; also exposed as `redis` for the rate limiter. */
+  /** Carries every command (rate counts included); also exposed as `redis` to tests that inject faults. */
   client: RedisClient
   /** A second connection, used only for SUBSCRIBE. */
   subscriber: RedisClient
@@ -121,6 +123,7 @@ type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>
  *   {prefix}{t:ID}:audit   stream (kept on delete) {prefix}{t:ID}:once:M  create-if-absent marker (PX)
  *   {prefix}tenants        sorted set of ids      {prefix}audit-tenants   set of ids with an audit stream
  *   {prefix}rotation-due   sorted set id → due ms {prefix}changes         pub/sub channel, "ID VERSION"
+ *   {prefix}{nameSpace}KEY rate count of a key in its window (PX), see RedisRateCounter
  */
 export class RedisStore implements Store {
   readonly kind = 'redis' as const
@@ -170,7 +173,7 @@ export class RedisStore implements Store {
     if (!this.subscribed) await once(this.events, 'subscribed')
   }
 
-  async ping (): Promise<void> {
+  async ready (): Promise<void> {
     await guarded(this.redis.ping())
   }
 
@@ -307,6 +310,16 @@ export class RedisStore implements Store {
   onChange (listener: ChangeListener): () => void {
     this.listeners.add(listener)
     return () => { this.listeners.delete(listener) }
+  }
+
+  onConnectionError (listener: (err: Error) => void): () => void {
+    this.redis.on('error', listener)
+    return () => { this.redis.off('error', listener) }
+  }
+
+  /** Counts on the command connection, under `{prefix}{nameSpace}`; see RedisRateCounter. */
+  openRateCounter (options: RateCounterOptions): RateCounter {
+    return new RedisRateCounter(this.redis, `${this.prefix}${options.nameSpace}`, options.onError)
   }
 
   async close (): Promise<void> {

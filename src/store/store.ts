@@ -1,5 +1,6 @@
 // The store interface: the one contract that MemoryStore and RedisStore both fulfil.
 import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
+import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 
 /** Called with a tenant id and its new version; tenant '*' means "anything may have changed" (e.g. after a reconnect). */
 export type ChangeListener = (tenantId: string, version: number) => void
@@ -34,8 +35,8 @@ export interface AppendKeyOptions {
 export interface Store {
   readonly kind: 'memory' | 'redis'
 
-  /** Resolves when the store answers; rejects with STORE_UNAVAILABLE otherwise. */
-  ping (): Promise<void>
+  /** Resolves when the store answers (one round trip); rejects with STORE_UNAVAILABLE otherwise. */
+  ready (): Promise<void>
 
   /** Creates the tenant with an optional first key. TENANT_EXISTS if the id is taken. */
   createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number>
@@ -74,6 +75,15 @@ export interface Store {
 
   /** Subscribes to changes made by any instance (this one included). Returns an unsubscribe function. */
   onChange (listener: ChangeListener): () => void
+
+  /**
+   * Subscribes to errors of the connection that carries the commands (refused or lost, failed reconnects); the
+   * store keeps reconnecting by itself. Returns an unsubscribe function. A store without a connection never calls it.
+   */
+  onConnectionError (listener: (err: Error) => void): () => void
+
+  /** A rate counter on this store; see RateCounter. It needs no closing: it ends with the store. */
+  openRateCounter (options: RateCounterOptions): RateCounter
 
   close (): Promise<void>
 }

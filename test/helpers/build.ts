@@ -2,6 +2,7 @@
 import type { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig, type Config } from '../../src/config.js'
+import { RedisStore } from '../../src/store/redis-store.js'
 import type { Store } from '../../src/store/store.js'
 import { REDACT, buildApp } from '../../plugins/app.js'
 import { redisUrlFor, startRedis, uniquePrefix } from './redis-server.js'
@@ -87,9 +88,16 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestA
 
 /** Resolves once the app's store answers (RedisStore: connected and subscribed). */
 export async function storeReady (app: FastifyInstance): Promise<void> {
-  const store = app.tokenmint.store as Store & { connected?: () => Promise<void> }
-  if (store.connected !== undefined) await store.connected()
-  await store.ping()
+  const store = app.tokenmint.store
+  if (store instanceof RedisStore) await store.connected()
+  await store.ready()
+}
+
+/** The app's store, which must be a RedisStore: for tests that inspect its client or inject faults through it. */
+export function redisStoreOf (app: FastifyInstance): RedisStore {
+  const store = app.tokenmint.store
+  if (!(store instanceof RedisStore)) throw new Error(`the app runs on the ${store.kind} store, not Redis`)
+  return store
 }
 
 /** Two instances on one Redis of their own (shared key prefix), both connected and subscribed. */

@@ -1,10 +1,13 @@
 // The Store contract: one suite that every store implementation must pass.
 import type { Test } from 'tap'
+import type { RateCount, RateCounter } from '../../src/store/rate-counter.js'
 import type { Store } from '../../src/store/store.js'
 import type { ApiKeyRecord, AuditEntry, KeyVersion, Tenant } from '../../src/types.js'
 
 export interface StoreFixture {
   store: Store
+  /** Another store on the same data, as a second instance would open it (a MemoryStore has none: itself then). */
+  peer?: () => Promise<Store>
 }
 
 const T0 = 1_700_000_000_000
@@ -53,6 +56,11 @@ export async function changeNotice (store: Store, matches: (tenantId: string, ve
       resolve([tenantId, version])
     })
   })
+}
+
+/** One increment as a promise. */
+export async function rateCount (counter: RateCounter, key: string, windowMs: number): Promise<RateCount> {
+  return await new Promise(resolve => { counter.increment(key, windowMs, (_err, count) => { resolve(count) }) })
 }
 
 export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>): void {
@@ -308,11 +316,75 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     t.same(dropped, [versions[0]], 'an unsubscribed listener hears nothing more')
   })
 
-  t.test('ping, and close is idempotent', async t => {
+  t.test('rate counter: concurrent counts of two instances get every number from 1 to n once, in one window', async t => {
+    const { store, peer } = await makeStore()
+    const other = peer === undefined ? store : await peer()
+    t.teardown(async () => { await Promise.all([store.close(), other.close()]) })
+    const errors: Error[] = []
+    const options = { nameSpace: 'rl:', onError: (err: Error) => { errors.push(err) } }
+    const a = store.openRateCounter(options)
+    const b = other.openRateCounter(options)
+
+    const results = await Promise.all(Array.from({ length: 100 }, async (_, i) => await rateCount(i % 2 === 0 ? a : b, 'tenant-a', 60_000)))
+    t.same(results.map(r => r.current).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i + 1))
+    t.ok(results.every(r => r.ttl > 0 && r.ttl <= 60_000), 'every answer carries the window left')
+
+    const apart = await Promise.all([rateCount(a, 'tenant-b', 60_000), rateCount(a, 'tenant-b', 60_000), rateCount(b, 'tenant-a', 60_000)])
+    t.same(apart.map(r => r.current), [1, 2, 101], 'keys are counted apart')
+    const elsewhere = store.openRateCounter({ ...options, nameSpace: 'other:' })
+    t.equal((await rateCount(elsewhere, 'tenant-a', 60_000)).current, 1, 'namespaces are counted apart')
+    t.same(errors, [])
+  })
+
+  t.test('rate counter: many keys in one turn, in two windows, some asked several times', async t => {
+    const store = await open(t)
+    const errors: Error[] = []
+    const counter = store.openRateCounter({ nameSpace: 'rl:', onError: err => { errors.push(err) } })
+
+    // More keys in one turn than one Redis script call takes: 1200 keys, the even ones asked twice, in two windows.
+    const keys = Array.from({ length: 1200 }, (_, i) => `many-${i}`)
+    const many = await Promise.all(keys.flatMap((key, i) => i % 2 === 0
+      ? [rateCount(counter, key, 30_000), rateCount(counter, key, 30_000)]
+      : [rateCount(counter, key, 90_000)]))
+    let at = 0
+    let wrong = 0
+    keys.forEach((_key, i) => {
+      if (i % 2 === 0) {
+        if (many[at].current !== 1 || many[at + 1].current !== 2 || !(many[at].ttl > 0 && many[at].ttl <= 30_000)) wrong++
+        at += 2
+      } else {
+        if (many[at].current !== 1 || !(many[at].ttl > 30_000 && many[at].ttl <= 90_000)) wrong++
+        at += 1
+      }
+    })
+    t.equal(wrong, 0, 'each key counts its own requests, in its own window')
+    t.equal((await rateCount(counter, 'many-1198', 30_000)).current, 3, 'and goes on counting in the next turn')
+
+    // One window, keys asked once and keys asked several times mixed in arrival order.
+    const mixed = ['mix-0', 'mix-1', 'mix-2', 'mix-1', 'mix-3', 'mix-1', 'mix-3', 'mix-4']
+    const mixedResults = await Promise.all(mixed.map(async key => await rateCount(counter, key, 45_000)))
+    t.same(mixedResults.map(r => r.current), [1, 1, 1, 2, 1, 3, 2, 1], 'each key counts its own requests in arrival order')
+    t.ok(mixedResults.every(r => r.ttl > 30_000 && r.ttl <= 45_000), 'every key gets its window')
+    t.same(errors, [])
+  })
+
+  t.test('rate counter: a closed store lets each request through and reports each', async t => {
     const { store } = await makeStore()
-    await store.ping()
+    const errors: Error[] = []
+    const counter = store.openRateCounter({ nameSpace: 'rl:', onError: err => { errors.push(err) } })
+    t.equal((await rateCount(counter, 'tenant-a', 1000)).current, 1)
+    await store.close()
+    const results = await Promise.all([rateCount(counter, 'tenant-a', 1000), rateCount(counter, 'tenant-a', 1000), rateCount(counter, 'tenant-b', 1000)])
+    t.same(results, Array(3).fill({ current: 0, ttl: 1000 }), 'a count of 0 and the whole window')
+    t.equal(errors.length, 3)
+    t.ok(errors.every(err => err instanceof Error))
+  })
+
+  t.test('ready, and close is idempotent', async t => {
+    const { store } = await makeStore()
+    await store.ready()
     await store.close()
     await store.close()
-    await t.rejects(store.ping(), { code: 'STORE_UNAVAILABLE' }, 'a closed store is unavailable')
+    await t.rejects(store.ready(), { code: 'STORE_UNAVAILABLE' }, 'a closed store is unavailable')
   })
 }

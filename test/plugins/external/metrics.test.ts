@@ -2,8 +2,7 @@
 import { once } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import type { RedisClient } from '../../../src/store/redis-client.js'
-import { FakeClock, build, storeReady } from '../../helpers/build.js'
+import { FakeClock, build, redisStoreOf, storeReady } from '../../helpers/build.js'
 import { startRedis } from '../../helpers/redis-server.js'
 import { adminHeaders, createTenant, issue } from '../../helpers/tenants.js'
 
@@ -124,7 +123,7 @@ t.test('after traffic on Redis, every metric has its value; a Redis outage shows
 
   // Redis goes away: beta's cache entry is past its TTL, so it is served while its version check fails, then
   // served stale; the limiter lets both requests through.
-  const client = (app.tokenmint.store as unknown as { redis: RedisClient }).redis
+  const client = redisStoreOf(app).redis
   const errored = once(client, 'error')
   await redis.kill()
   await errored

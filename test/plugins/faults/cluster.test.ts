@@ -1,8 +1,7 @@
 // The whole service on a three-master Redis Cluster: tenants in different slots, issuance, rotation, revocation, listings.
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import t from 'tap'
-import type { RedisStore } from '../../../src/store/redis-store.js'
-import { build, FakeClock, storeReady } from '../../helpers/build.js'
+import { build, FakeClock, redisStoreOf, storeReady } from '../../helpers/build.js'
 import { es256Tenant, keyStates } from '../../helpers/key-lifecycle.js'
 import { startRedisCluster } from '../../helpers/redis-server.js'
 import { createTenant, issue, type CreatedTenant } from '../../helpers/tenants.js'
@@ -15,7 +14,7 @@ t.test('an app on a cluster: tenants in every master, issuance, rotation, revoca
   const clock = new FakeClock()
   const { app, admin } = await build(t, { clusterNodes: cluster.nodes, clock })
   await storeReady(app)
-  const store = app.tokenmint.store as RedisStore
+  const store = redisStoreOf(app)
   t.equal(store.redis.isCluster, true, 'REDIS_CLUSTER_NODES gives a cluster client')
 
   // Even ids: HS256 (smooch); odd ids: ES256 (custom).

@@ -3,9 +3,9 @@ import { tracingChannel } from 'node:diagnostics_channel'
 import { EventEmitter, once } from 'node:events'
 import { connect, createServer, type Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
-import type { RedisStore } from '../../../src/store/redis-store.js'
-import { build, FakeClock, storeReady } from '../../helpers/build.js'
+import { build, FakeClock, redisStoreOf, storeReady } from '../../helpers/build.js'
 import { startRedis } from '../../helpers/redis-server.js'
 import { createTenant, issue, type CreatedTenant } from '../../helpers/tenants.js'
 
@@ -43,9 +43,16 @@ interface QueueWatch {
   nextSend: () => Promise<void>
 }
 
+/** The app's Redis client; its command queue holds the commands sent and not answered yet (replaced on reconnect). */
+function clientOf (app: FastifyInstance): Redis {
+  const client = redisStoreOf(app).redis
+  if (!(client instanceof Redis)) throw new Error('these tests run on a standalone Redis')
+  return client
+}
+
 /** Samples the app's command queue each time ioredis sends a command (its diagnostics channel). */
 function watchQueue (t: Test, app: FastifyInstance): QueueWatch {
-  const client = (app.tokenmint.store as RedisStore).redis as unknown as { commandQueue: { length: number } }
+  const client = clientOf(app)
   const sends = new EventEmitter()
   const watch: QueueWatch = {
     peak: 0,
@@ -74,7 +81,7 @@ function watchQueue (t: Test, app: FastifyInstance): QueueWatch {
 }
 
 function queueLength (app: FastifyInstance): number {
-  return ((app.tokenmint.store as RedisStore).redis as unknown as { commandQueue: { length: number } }).commandQueue.length
+  return clientOf(app).commandQueue.length
 }
 
 /** Fires `count` issuance requests at once; resolves with each one's status and duration (ms). */

@@ -1,4 +1,4 @@
-// The per-tenant rate limit is counted in Redis, so every instance shares it, and a Redis failure never blocks issuance.
+// The per-tenant rate limit is counted by the store (in Redis every instance shares it), and a store failure never blocks issuance.
 import t from 'tap'
 import { build, storeReady, twoInstances } from '../../helpers/build.js'
 import { startRedis } from '../../helpers/redis-server.js'
@@ -39,4 +39,27 @@ t.test('when Redis fails, the limiter lets cached tenants through instead of han
   const res = await issue(app, tenant.id, tenant.apiKey, { userId: 'u' })
   t.equal(res.statusCode, 201, 'the cached tenant still gets a token')
   t.ok(Date.now() - started < 5000, 'and it did not hang')
+})
+
+t.test('on the embedded store a tenant has one count, shared by issuance and verification, apart from other tenants', async t => {
+  const { app } = await build(t)
+  const limited = await createTenant(app, { id: 'limited-here', profile: 'smooch', rateLimit: { max: 3, timeWindow: '1 minute' } })
+  const other = await createTenant(app, { id: 'other-here', profile: 'smooch', rateLimit: { max: 3, timeWindow: '1 minute' } })
+  const first = await issue(app, limited.id, limited.apiKey, { userId: 'u1' })
+  t.equal(first.statusCode, 201)
+  t.equal(first.headers['x-ratelimit-remaining'], '2')
+  const verified = await app.inject({
+    method: 'POST',
+    url: `/v1/tenants/${limited.id}/tokens/verify`,
+    headers: { authorization: `Bearer ${limited.apiKey}` },
+    payload: { token: first.json().token }
+  })
+  t.equal(verified.statusCode, 200)
+  t.equal(verified.headers['x-ratelimit-remaining'], '1', 'verification counts against the same limit')
+  t.equal((await issue(app, limited.id, limited.apiKey, { userId: 'u2' })).statusCode, 201)
+  const refused = await issue(app, limited.id, limited.apiKey, { userId: 'u3' })
+  t.equal(refused.statusCode, 429)
+  t.equal(refused.json().code, 'RATE_LIMITED')
+  t.ok(Number(refused.headers['retry-after']) > 0 && Number(refused.headers['retry-after']) <= 60)
+  t.equal((await issue(app, other.id, other.apiKey, { userId: 'u' })).statusCode, 201, 'another tenant keeps its own count')
 })

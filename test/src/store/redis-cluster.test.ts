@@ -7,15 +7,20 @@ import { auditFixture, keyFixture, storeContract, tenantFixture } from '../../he
 
 const cluster = await startRedisCluster(t)
 
-async function makeStore (): Promise<{ store: RedisStore }> {
+async function connectedStore (prefix: string): Promise<RedisStore> {
   const options = { clusterNodes: cluster.nodes, commandTimeoutMs: 1000 }
   const store = new RedisStore({
     client: createRedisClient({ ...options, name: 'tm-test' }),
     subscriber: createRedisClient({ ...options, name: 'tm-test-sub' }),
-    prefix: uniquePrefix()
+    prefix
   })
   await store.connected()
-  return { store }
+  return store
+}
+
+async function makeStore (): Promise<{ store: RedisStore, peer: () => Promise<RedisStore> }> {
+  const prefix = uniquePrefix()
+  return { store: await connectedStore(prefix), peer: async () => await connectedStore(prefix) }
 }
 
 storeContract(t, makeStore)

@@ -25,9 +25,13 @@ async function connectedStore (t: Test, redisUrl = url, prefix = uniquePrefix())
 }
 
 storeContract(t, async () => {
-  const store = openStore(url)
-  await store.connected()
-  return { store }
+  const prefix = uniquePrefix()
+  const connected = async (): Promise<RedisStore> => {
+    const store = openStore(url, prefix)
+    await store.connected()
+    return store
+  }
+  return { store: await connected(), peer: connected }
 })
 
 t.test('key layout: hash-tagged tenant keys and global indexes under the prefix', async t => {
@@ -115,10 +119,16 @@ t.test('outage: every call fails fast with STORE_UNAVAILABLE, and the same store
   const store = await connectedStore(t, server.url)
   await store.createTenant(tenantFixture('acme'), keyFixture('k1'), auditFixture('tenant.create', 'acme'))
   const resync = changeNotice(store, tenantId => tenantId === '*')
+  const lost = new Promise<Error>(resolve => {
+    const off = store.onConnectionError(err => { off(); resolve(err) })
+  })
+  const errorListeners = store.redis.listenerCount('error')
 
   await server.kill()
+  t.type(await lost, Error, 'the lost connection is reported to onConnectionError')
+  t.equal(store.redis.listenerCount('error'), errorListeners - 1, 'whose unsubscribe removes the listener')
   const calls: Array<[string, () => Promise<unknown>]> = [
-    ['ping', async () => await store.ping()],
+    ['ready', async () => await store.ready()],
     ['createTenant', async () => await store.createTenant(tenantFixture('beta'), undefined, auditFixture('tenant.create', 'beta'))],
     ['getSnapshot', async () => await store.getSnapshot('acme')],
     ['listTenants', async () => await store.listTenants({ limit: 10 })],
@@ -145,7 +155,7 @@ t.test('outage: every call fails fast with STORE_UNAVAILABLE, and the same store
   await server.restart()
   t.same(await resync, ['*', 0], 'listeners are told to drop everything after the reconnect')
   await store.connected()
-  await store.ping()
+  await store.ready()
   // The restarted server is empty: the same store writes and reads again.
   const version = await store.createTenant(tenantFixture('acme'), keyFixture('k1'), auditFixture('tenant.create', 'acme'))
   t.equal((await store.getSnapshot('acme'))?.version, version)
@@ -171,7 +181,7 @@ t.test('a Redis that stops answering makes calls time out instead of hanging', a
     t.ok(elapsed < 2000, `${name} gives up well within 2 s (took ${Math.round(elapsed)} ms)`)
   }
   server.thaw()
-  await store.ping()
+  await store.ready()
   t.equal((await store.getSnapshot('acme'))?.tenant.id, 'acme', 'the connection is usable again')
 })
 
@@ -180,10 +190,10 @@ t.test('a Redis that is down at start does not stop the store from starting, and
   await server.kill()
   const store = openStore(server.url)
   t.teardown(async () => { await store.close() })
-  await t.rejects(store.ping(), { code: 'STORE_UNAVAILABLE' })
+  await t.rejects(store.ready(), { code: 'STORE_UNAVAILABLE' })
   await server.restart()
   await store.connected()
-  await store.ping()
+  await store.ready()
   const announced = changeNotice(store, tenantId => tenantId === 'acme')
   const version = await store.createTenant(tenantFixture('acme'), undefined, auditFixture('tenant.create', 'acme'))
   t.same(await announced, ['acme', version], 'change notices flow once connected')
