@@ -1,6 +1,6 @@
 // `tokenmint api-keys`: credentials of a tenant's backend: create (shown once), list, delete.
 import type { Command } from 'commander'
-import type { ApiKeyView } from '../admin-service.js'
+import type { ApiKeyView } from '../admin-views.js'
 import type { CliContext } from './context.js'
 import { path } from './http-client.js'
 

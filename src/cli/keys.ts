@@ -1,6 +1,6 @@
 // `tokenmint keys`: a tenant's keyring: list, generate, import, rotate, revoke.
 import { Option, type Command } from 'commander'
-import type { KeyView } from '../admin-service.js'
+import type { KeyView } from '../admin-views.js'
 import { ALGS } from '../types.js'
 import type { CliContext } from './context.js'
 import { UsageError } from './errors.js'

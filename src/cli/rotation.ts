@@ -1,6 +1,6 @@
 // `tokenmint rotation`: a tenant's periodic key rotation: set or clear.
 import type { Command } from 'commander'
-import type { TenantView } from '../admin-service.js'
+import type { TenantView } from '../admin-views.js'
 import type { CliContext } from './context.js'
 import { path } from './http-client.js'
 import { integer, type JsonObject } from './input.js'

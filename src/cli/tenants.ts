@@ -1,7 +1,7 @@
 // `tokenmint tenants`: list, create, show and delete tenants.
 import { createInterface } from 'node:readline/promises'
 import { Option, type Command } from 'commander'
-import type { TenantView } from '../admin-service.js'
+import type { TenantView } from '../admin-views.js'
 import { ALGS, PROFILE_NAMES } from '../types.js'
 import type { CliContext } from './context.js'
 import { UsageError } from './errors.js'

@@ -1,0 +1,79 @@
+// What admin responses show of tenants, keys, API keys and audit entries: ISO 8601 times, derived key states, never material.
+import { deriveKeyring, type KeyState } from './keys/key-state.js'
+import { retireAfterMs } from './keys/policy.js'
+import { iso } from './time.js'
+import type { Alg, ApiKeyRecord, AuditEntry, KeyVersion, Tenant, TenantSnapshot, TokenPolicy } from './types.js'
+
+export interface KeyView {
+  kid: string
+  alg: Alg
+  source: 'generated' | 'imported'
+  state: KeyState
+  published: boolean
+  createdAt: string
+  publishAt: string
+  activateAt: string
+  revokedAt?: string
+  retiresAt?: string
+}
+
+/** A tenant as admin responses show it: ISO 8601 times, the rotation policy as set (its anchor as `since`), and the active kid. */
+export type TenantView = Omit<Tenant, 'rotation' | 'createdAt' | 'updatedAt'> & {
+  rotation?: { every: number, prepublish: number, since: string }
+  activeKid: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface ApiKeyView {
+  id: string
+  name: string
+  createdAt: string
+}
+
+export type AuditView = Omit<AuditEntry, 'at'> & { at: string }
+
+export function tenantView (snapshot: TenantSnapshot, jwksMaxAge: number, now: number): TenantView {
+  const { tenant } = snapshot
+  const view = deriveKeyring(snapshot.keys, now, retireAfterMs(tenant.tokenPolicy, jwksMaxAge))
+  const out: TenantView = {
+    id: tenant.id,
+    name: tenant.name,
+    profile: tenant.profile,
+    profileOptions: tenant.profileOptions,
+    alg: tenant.alg,
+    tokenPolicy: tenant.tokenPolicy,
+    rateLimit: tenant.rateLimit,
+    activeKid: view.activeKey?.kid ?? null,
+    createdAt: iso(tenant.createdAt),
+    updatedAt: iso(tenant.updatedAt)
+  }
+  if (tenant.claimsSchema !== undefined) out.claimsSchema = tenant.claimsSchema
+  if (tenant.staticClaims !== undefined) out.staticClaims = tenant.staticClaims
+  if (tenant.rotation !== undefined) out.rotation = { every: tenant.rotation.every, prepublish: tenant.rotation.prepublish, since: iso(tenant.rotation.anchor) }
+  return out
+}
+
+/** Every key version with its state at `now`, in activation order. */
+export function keyViews (keys: KeyVersion[], policy: TokenPolicy, jwksMaxAge: number, now: number): KeyView[] {
+  const view = deriveKeyring(keys, now, retireAfterMs(policy, jwksMaxAge))
+  return view.statuses.map(({ key, state, published, retiresAt }) => {
+    const out: KeyView = {
+      kid: key.kid,
+      alg: key.alg,
+      source: key.source,
+      state,
+      published,
+      createdAt: iso(key.createdAt),
+      publishAt: iso(key.publishAt),
+      activateAt: iso(key.activateAt)
+    }
+    if (key.revokedAt !== undefined) out.revokedAt = iso(key.revokedAt)
+    if (retiresAt !== undefined && (state === 'retiring' || state === 'retired')) out.retiresAt = iso(retiresAt)
+    return out
+  }).sort((a, b) => a.activateAt.localeCompare(b.activateAt))
+}
+
+export const apiKeyView = (record: ApiKeyRecord): ApiKeyView => ({ id: record.id, name: record.name, createdAt: iso(record.createdAt) })
+
+export const auditView = (entry: AuditEntry): AuditView => ({ ...entry, at: iso(entry.at) })
