@@ -1,5 +1,5 @@
 // Operator actions on tenants, keys, API keys and rotation: validation, key material, then one atomic store write each.
-import { apiKeyView, auditView, keyViews, tenantView, type ApiKeyView, type AuditView, type KeyView, type TenantView } from './admin-views.js'
+import { apiKeyView, auditView, keyViews, tenantView } from './admin-views.js'
 import { createApiKey } from './api-keys.js'
 import type { Config } from './config.js'
 import type { Sealer } from './crypto/envelope.js'
@@ -8,42 +8,20 @@ import { generateKey, type KeyMaterial } from './keys/generate.js'
 import { importPrivateKeyPem, importSecret } from './keys/import.js'
 import { checkPeriodSeconds, duePeriod, periodActivateAt, rotationDueAt } from './keys/policy.js'
 import { getProfile, resolveTenantSettings } from './profiles/index.js'
+import { TENANT_ID_PATTERN } from './schemas/common.js'
+import type { ApiKeyCreated, ApiKeyView, AuditView, KeyCreate, KeyCreated, KeyRevoked, KeyRotated, KeyView, RotateInput } from './schemas/keys.js'
+import type { RotationInput, TenantCreate, TenantPatch, TenantView } from './schemas/tenant.js'
 import type { Store } from './store/store.js'
 import { parseTime } from './time.js'
-import type { Alg, AuditEntry, Clock, JsonObject, KeyVersion, Page, ProfileName, RateLimitPolicy, RotationPolicy, Tenant, TenantSnapshot, TokenPolicy } from './types.js'
+import type { Alg, AuditEntry, Clock, JsonObject, KeyVersion, Page, ProfileName, RateLimitPolicy, RotationPolicy, Tenant, TenantSnapshot } from './types.js'
 
-export const TENANT_ID = /^[a-z0-9][a-z0-9-]{1,62}$/
+const TENANT_ID = new RegExp(TENANT_ID_PATTERN)
 export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { max: 6000, timeWindow: '1 minute' }
 
 /** Who did it and from where, for the audit log. */
 export interface Actor {
   actor: string
   ip: string
-}
-
-export interface TenantInput {
-  id: string
-  name: string
-  profile: ProfileName
-  profileOptions?: JsonObject
-  alg?: string
-  tokenPolicy?: Partial<TokenPolicy>
-  rateLimit?: RateLimitPolicy
-  claimsSchema?: JsonObject
-  staticClaims?: JsonObject
-  rotation?: { every: number, prepublish?: number }
-  generateKey?: boolean
-}
-
-export type TenantPatch = Partial<Pick<TenantInput, 'name' | 'profileOptions' | 'alg' | 'tokenPolicy' | 'rateLimit' | 'claimsSchema' | 'staticClaims'>>
-
-export interface KeyInput {
-  alg?: string
-  kid?: string
-  secret?: string
-  privateKeyPem?: string
-  activateAt?: string | number
-  modulusLength?: 2048 | 3072 | 4096
 }
 
 export interface AdminServiceOptions {
@@ -99,7 +77,7 @@ export class AdminService {
     return key
   }
 
-  private settings (input: TenantInput | (TenantPatch & { profile: ProfileName })): Pick<Tenant, 'alg' | 'profileOptions' | 'tokenPolicy'> {
+  private settings (input: TenantCreate | (TenantPatch & { profile: ProfileName })): Pick<Tenant, 'alg' | 'profileOptions' | 'tokenPolicy'> {
     return resolveTenantSettings({
       profile: input.profile,
       profileOptions: input.profileOptions,
@@ -110,7 +88,7 @@ export class AdminService {
     })
   }
 
-  private rotationPolicy (input: { every: number, prepublish?: number }, anchor: number, alg: Alg): { policy: RotationPolicy, warnings: string[] } {
+  private rotationPolicy (input: RotationInput, anchor: number, alg: Alg): { policy: RotationPolicy, warnings: string[] } {
     checkPeriodSeconds(input.every, '/every', 1)
     const prepublish = checkPeriodSeconds(input.prepublish ?? this.jwksMaxAge, '/prepublish', 0)
     if (prepublish >= input.every) throw invalid('/prepublish', 'must be shorter than the rotation period')
@@ -128,8 +106,8 @@ export class AdminService {
       'verifiers that cached the JWKS in between and do not refetch on an unknown kid may reject its first tokens']
   }
 
-  async createTenant (input: TenantInput, who: Actor): Promise<{ tenant: TenantView, initialSecret?: string, warnings: string[] }> {
-    if (!TENANT_ID.test(input.id)) throw invalid('/id', 'must match ^[a-z0-9][a-z0-9-]{1,62}$')
+  async createTenant (input: TenantCreate, who: Actor): Promise<{ tenant: TenantView, initialSecret?: string, warnings: string[] }> {
+    if (!TENANT_ID.test(input.id)) throw invalid('/id', `must match ${TENANT_ID_PATTERN}`)
     getProfile(input.profile)
     const now = this.clock()
     const settings = this.settings(input)
@@ -209,7 +187,7 @@ export class AdminService {
     await this.store.setRotationDue(tenantId, null)
   }
 
-  async createApiKey (tenantId: string, name: string, who: Actor): Promise<ApiKeyView & { apiKey: string }> {
+  async createApiKey (tenantId: string, name: string, who: Actor): Promise<ApiKeyCreated> {
     await this.snapshot(tenantId)
     const { record, apiKey } = createApiKey(tenantId, name, this.clock())
     await this.store.putApiKey(record, this.audit(who, 'api-key.create', tenantId))
@@ -233,7 +211,7 @@ export class AdminService {
     return keyViews(snapshot.keys, snapshot.tenant.tokenPolicy, this.jwksMaxAge, this.clock())
   }
 
-  private async material (tenant: Tenant, input: KeyInput): Promise<{ material: KeyMaterial, source: KeyVersion['source'] }> {
+  private async material (tenant: Tenant, input: KeyCreate): Promise<{ material: KeyMaterial, source: KeyVersion['source'] }> {
     if (input.alg === 'none') throw invalid('/alg', 'none is never accepted')
     if (input.privateKeyPem !== undefined) {
       if (input.secret !== undefined) throw invalid('/secret', 'give either secret or privateKeyPem')
@@ -256,7 +234,7 @@ export class AdminService {
   }
 
   /** Generates or imports a key version; it activates at `activateAt` (default now) and is published at once. */
-  async addKey (tenantId: string, input: KeyInput, who: Actor): Promise<{ key: KeyView, secret?: string }> {
+  async addKey (tenantId: string, input: KeyCreate, who: Actor): Promise<KeyCreated> {
     const snapshot = await this.snapshot(tenantId)
     const now = this.clock()
     // A past activateAt would backdate the handover and cut the previous key's retiring window short: it means now.
@@ -266,7 +244,7 @@ export class AdminService {
     if (snapshot.keys.some(key => key.kid === material.kid)) throw invalid('/kid', `kid ${material.kid} is already used by this tenant`, 'KID_EXISTS')
     const key = this.keyVersion(tenantId, material, source, Math.min(now, activateAt), activateAt)
     await this.store.appendKey(tenantId, key, this.audit(who, source === 'generated' ? 'key.generate' : 'key.import', tenantId, key.kid))
-    const out: { key: KeyView, secret?: string } = { key: this.keyViewOf(snapshot, key) }
+    const out: KeyCreated = { key: this.keyViewOf(snapshot, key) }
     if (source === 'generated' && material.alg === 'HS256') out.secret = material.secret
     return out
   }
@@ -281,7 +259,7 @@ export class AdminService {
    * Without `at`, an asymmetric key activates once the default prepublish has passed, so every
    * verifier's cache can know it before its first token; HS256 keys are never published and activate now.
    */
-  async rotate (tenantId: string, input: { at?: string | number, prepublish?: number }, who: Actor): Promise<{ key: KeyView, secret?: string, warnings: string[] }> {
+  async rotate (tenantId: string, input: RotateInput, who: Actor): Promise<KeyRotated> {
     const snapshot = await this.snapshot(tenantId)
     const now = this.clock()
     const prepublish = checkPeriodSeconds(input.prepublish ?? this.jwksMaxAge, '/prepublish', 0)
@@ -294,12 +272,12 @@ export class AdminService {
     const warnings = symmetric ? [] : this.prepublishWarnings(Math.floor((key.activateAt - Math.max(publishAt, now)) / 1000))
     if (warnings.length > 0) this.warn('short prepublish', { tenant: tenantId, kid: key.kid, prepublish })
     await this.store.appendKey(tenantId, key, this.audit(who, 'key.rotate', tenantId, key.kid))
-    const out: { key: KeyView, secret?: string, warnings: string[] } = { key: this.keyViewOf(snapshot, key), warnings }
+    const out: KeyRotated = { key: this.keyViewOf(snapshot, key), warnings }
     if (symmetric) out.secret = material.secret
     return out
   }
 
-  async revokeKey (tenantId: string, kid: string, who: Actor): Promise<{ key: KeyView, activeKid: string | null }> {
+  async revokeKey (tenantId: string, kid: string, who: Actor): Promise<KeyRevoked> {
     const snapshot = await this.snapshot(tenantId)
     if (!snapshot.keys.some(key => key.kid === kid)) throw new TokenmintError('KEY_NOT_FOUND', `key ${kid} does not exist`)
     const revokedAt = await this.store.revokeKey(tenantId, kid, this.clock(), this.audit(who, 'key.revoke', tenantId, kid))
@@ -310,7 +288,7 @@ export class AdminService {
     return { key: views.find(view => view.kid === kid) as KeyView, activeKid: active?.kid ?? null }
   }
 
-  async setRotation (tenantId: string, input: { every: number, prepublish?: number }, who: Actor): Promise<{ tenant: TenantView, warnings: string[] }> {
+  async setRotation (tenantId: string, input: RotationInput, who: Actor): Promise<{ tenant: TenantView, warnings: string[] }> {
     const snapshot = await this.snapshot(tenantId)
     const now = this.clock()
     const { policy, warnings } = this.rotationPolicy(input, now, snapshot.tenant.alg)

@@ -1,37 +1,10 @@
-// What admin responses show of tenants, keys, API keys and audit entries: ISO 8601 times, derived key states, never material.
-import { deriveKeyring, type KeyState } from './keys/key-state.js'
+// Builds what admin responses show of tenants, keys, API keys and audit entries (shapes in src/schemas): ISO 8601 times, derived key states, never material.
+import { deriveKeyring } from './keys/key-state.js'
 import { retireAfterMs } from './keys/policy.js'
+import type { ApiKeyView, AuditView, KeyView } from './schemas/keys.js'
+import type { TenantView } from './schemas/tenant.js'
 import { iso } from './time.js'
-import type { Alg, ApiKeyRecord, AuditEntry, KeyVersion, Tenant, TenantSnapshot, TokenPolicy } from './types.js'
-
-export interface KeyView {
-  kid: string
-  alg: Alg
-  source: 'generated' | 'imported'
-  state: KeyState
-  published: boolean
-  createdAt: string
-  publishAt: string
-  activateAt: string
-  revokedAt?: string
-  retiresAt?: string
-}
-
-/** A tenant as admin responses show it: ISO 8601 times, the rotation policy as set (its anchor as `since`), and the active kid. */
-export type TenantView = Omit<Tenant, 'rotation' | 'createdAt' | 'updatedAt'> & {
-  rotation?: { every: number, prepublish: number, since: string }
-  activeKid: string | null
-  createdAt: string
-  updatedAt: string
-}
-
-export interface ApiKeyView {
-  id: string
-  name: string
-  createdAt: string
-}
-
-export type AuditView = Omit<AuditEntry, 'at'> & { at: string }
+import type { ApiKeyRecord, AuditEntry, KeyVersion, TenantSnapshot, TokenPolicy } from './types.js'
 
 export function tenantView (snapshot: TenantSnapshot, jwksMaxAge: number, now: number): TenantView {
   const { tenant } = snapshot
