@@ -6,6 +6,9 @@ import type { TenantView } from './schemas/tenant.js'
 import { iso } from './time.js'
 import type { ApiKeyRecord, AuditEntry, KeyVersion, TenantSnapshot, TokenPolicy } from './types.js'
 
+// Security: a view carries no key material (sealed secret or private key) and no API-key hash. A field is added
+// here only if an operator may see it; a secret is shown once by the action that makes it, never by a view.
+
 export function tenantView (snapshot: TenantSnapshot, jwksMaxAge: number, now: number): TenantView {
   const { tenant } = snapshot
   const view = deriveKeyring(snapshot.keys, now, retireAfterMs(tenant.tokenPolicy, jwksMaxAge))

@@ -5,7 +5,10 @@ import type { RotationPolicy, TokenPolicy } from '../types.js'
 /** Longest rotation period or lead time, in seconds (100 years): keeps every derived time within what a Date can hold. */
 export const MAX_PERIOD_SECONDS = 3_153_600_000
 
-/** The retiring window of a tenant's keys: maxTtl + clockSkew + JWKS max-age, in ms. */
+/**
+ * The retiring window of a tenant's keys, in ms: maxTtl + clockSkew + JWKS max-age, so every token a superseded
+ * key signed can still be verified, even by a verifier holding a JWKS cached just before the handover.
+ */
 export function retireAfterMs (policy: TokenPolicy, jwksMaxAge: number): number {
   return (policy.maxTtl + policy.clockSkew + jwksMaxAge) * 1000
 }

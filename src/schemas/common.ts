@@ -2,7 +2,10 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import type { JsonObject } from '../types.js'
 
-/** A tenant id, unanchored: a lowercase slug of 2 to 63 characters, also embedded in API keys. */
+/**
+ * A tenant id, unanchored: a lowercase slug of 2 to 63 characters. It never holds `_`, which API keys
+ * (tm_<tenant>_<id>_<secret>) are split on: widening it would make a key parse as another tenant's.
+ */
 export const TENANT_SLUG = '[a-z0-9][a-z0-9-]{1,62}'
 /** The one definition of a valid tenant id. */
 export const TENANT_ID_PATTERN = `^${TENANT_SLUG}$`
