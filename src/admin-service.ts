@@ -1,77 +1,27 @@
 // Operator actions on tenants, keys, API keys and rotation: validation, key material, then one atomic store write each.
+import { apiKeyView, auditView, keyViews, tenantView } from './admin-views.js'
 import { createApiKey } from './api-keys.js'
 import type { Config } from './config.js'
 import type { Sealer } from './crypto/envelope.js'
 import { TokenmintError, invalid } from './errors.js'
 import { generateKey, type KeyMaterial } from './keys/generate.js'
 import { importPrivateKeyPem, importSecret } from './keys/import.js'
-import { deriveKeyring, type KeyState } from './keys/key-state.js'
+import { checkPeriodSeconds, duePeriod, periodActivateAt, rotationDueAt } from './keys/policy.js'
 import { getProfile, resolveTenantSettings } from './profiles/index.js'
+import { TENANT_ID_PATTERN } from './schemas/common.js'
+import type { ApiKeyCreated, ApiKeyView, AuditView, KeyCreate, KeyCreated, KeyRevoked, KeyRotated, KeyView, RotateInput } from './schemas/keys.js'
+import type { RotationInput, TenantCreate, TenantPatch, TenantView } from './schemas/tenant.js'
 import type { Store } from './store/store.js'
-import { iso, parseTime } from './time.js'
-import type { Alg, ApiKeyRecord, AuditEntry, Clock, JsonObject, KeyVersion, Page, ProfileName, RateLimitPolicy, RotationPolicy, Tenant, TenantSnapshot, TokenPolicy } from './types.js'
+import { parseTime } from './time.js'
+import type { Alg, AuditEntry, Clock, JsonObject, KeyVersion, Page, ProfileName, RateLimitPolicy, RotationPolicy, Tenant, TenantSnapshot } from './types.js'
 
-export const TENANT_ID = /^[a-z0-9][a-z0-9-]{1,62}$/
+const TENANT_ID = new RegExp(TENANT_ID_PATTERN)
 export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { max: 6000, timeWindow: '1 minute' }
-/** Longest rotation period or lead time, in seconds (100 years): keeps every derived time within what a Date can hold. */
-export const MAX_PERIOD_SECONDS = 3_153_600_000
 
 /** Who did it and from where, for the audit log. */
 export interface Actor {
   actor: string
   ip: string
-}
-
-export interface TenantInput {
-  id: string
-  name: string
-  profile: ProfileName
-  profileOptions?: JsonObject
-  alg?: string
-  tokenPolicy?: Partial<TokenPolicy>
-  rateLimit?: RateLimitPolicy
-  claimsSchema?: JsonObject
-  staticClaims?: JsonObject
-  rotation?: { every: number, prepublish?: number }
-  generateKey?: boolean
-}
-
-export type TenantPatch = Partial<Pick<TenantInput, 'name' | 'profileOptions' | 'alg' | 'tokenPolicy' | 'rateLimit' | 'claimsSchema' | 'staticClaims'>>
-
-export interface KeyInput {
-  alg?: string
-  kid?: string
-  secret?: string
-  privateKeyPem?: string
-  activateAt?: string | number
-  modulusLength?: 2048 | 3072 | 4096
-}
-
-export interface KeyView {
-  kid: string
-  alg: Alg
-  source: 'generated' | 'imported'
-  state: KeyState
-  published: boolean
-  createdAt: string
-  publishAt: string
-  activateAt: string
-  revokedAt?: string
-  retiresAt?: string
-}
-
-/** A tenant as admin responses show it: ISO 8601 times, the rotation policy as set (its anchor as `since`), and the active kid. */
-export type TenantView = Omit<Tenant, 'rotation' | 'createdAt' | 'updatedAt'> & {
-  rotation?: { every: number, prepublish: number, since: string }
-  activeKid: string | null
-  createdAt: string
-  updatedAt: string
-}
-
-export interface ApiKeyView {
-  id: string
-  name: string
-  createdAt: string
 }
 
 export interface AdminServiceOptions {
@@ -82,53 +32,6 @@ export interface AdminServiceOptions {
   /** Called for operator-visible warnings (e.g. a short prepublish). */
   warn?: (message: string, fields: JsonObject) => void
 }
-
-/** The retiring window of a tenant's keys: maxTtl + clockSkew + JWKS max-age, in ms. */
-export function retireAfterMs (policy: TokenPolicy, jwksMaxAge: number): number {
-  return (policy.maxTtl + policy.clockSkew + jwksMaxAge) * 1000
-}
-
-export function tenantView (snapshot: TenantSnapshot, jwksMaxAge: number, now: number): TenantView {
-  const { tenant } = snapshot
-  const view = deriveKeyring(snapshot.keys, now, retireAfterMs(tenant.tokenPolicy, jwksMaxAge))
-  const out: TenantView = {
-    id: tenant.id,
-    name: tenant.name,
-    profile: tenant.profile,
-    profileOptions: tenant.profileOptions,
-    alg: tenant.alg,
-    tokenPolicy: tenant.tokenPolicy,
-    rateLimit: tenant.rateLimit,
-    activeKid: view.activeKey?.kid ?? null,
-    createdAt: iso(tenant.createdAt),
-    updatedAt: iso(tenant.updatedAt)
-  }
-  if (tenant.claimsSchema !== undefined) out.claimsSchema = tenant.claimsSchema
-  if (tenant.staticClaims !== undefined) out.staticClaims = tenant.staticClaims
-  if (tenant.rotation !== undefined) out.rotation = { every: tenant.rotation.every, prepublish: tenant.rotation.prepublish, since: iso(tenant.rotation.anchor) }
-  return out
-}
-
-export function keyViews (keys: KeyVersion[], policy: TokenPolicy, jwksMaxAge: number, now: number): KeyView[] {
-  const view = deriveKeyring(keys, now, retireAfterMs(policy, jwksMaxAge))
-  return view.statuses.map(({ key, state, published, retiresAt }) => {
-    const out: KeyView = {
-      kid: key.kid,
-      alg: key.alg,
-      source: key.source,
-      state,
-      published,
-      createdAt: iso(key.createdAt),
-      publishAt: iso(key.publishAt),
-      activateAt: iso(key.activateAt)
-    }
-    if (key.revokedAt !== undefined) out.revokedAt = iso(key.revokedAt)
-    if (retiresAt !== undefined && (state === 'retiring' || state === 'retired')) out.retiresAt = iso(retiresAt)
-    return out
-  }).sort((a, b) => a.activateAt.localeCompare(b.activateAt))
-}
-
-const apiKeyView = (record: ApiKeyRecord): ApiKeyView => ({ id: record.id, name: record.name, createdAt: iso(record.createdAt) })
 
 export class AdminService {
   private readonly store: Store
@@ -174,7 +77,7 @@ export class AdminService {
     return key
   }
 
-  private settings (input: TenantInput | (TenantPatch & { profile: ProfileName })): Pick<Tenant, 'alg' | 'profileOptions' | 'tokenPolicy'> {
+  private settings (input: TenantCreate | (TenantPatch & { profile: ProfileName })): Pick<Tenant, 'alg' | 'profileOptions' | 'tokenPolicy'> {
     return resolveTenantSettings({
       profile: input.profile,
       profileOptions: input.profileOptions,
@@ -185,10 +88,9 @@ export class AdminService {
     })
   }
 
-  private rotationPolicy (input: { every: number, prepublish?: number }, anchor: number, alg: Alg): { policy: RotationPolicy, warnings: string[] } {
-    const prepublish = input.prepublish ?? this.jwksMaxAge
-    if (!Number.isInteger(input.every) || input.every < 1 || input.every > MAX_PERIOD_SECONDS) throw invalid('/every', `must be a whole number of seconds, 1 to ${MAX_PERIOD_SECONDS}`)
-    if (!Number.isInteger(prepublish) || prepublish < 0 || prepublish > MAX_PERIOD_SECONDS) throw invalid('/prepublish', `must be a whole number of seconds, at most ${MAX_PERIOD_SECONDS}`)
+  private rotationPolicy (input: RotationInput, anchor: number, alg: Alg): { policy: RotationPolicy, warnings: string[] } {
+    checkPeriodSeconds(input.every, '/every', 1)
+    const prepublish = checkPeriodSeconds(input.prepublish ?? this.jwksMaxAge, '/prepublish', 0)
     if (prepublish >= input.every) throw invalid('/prepublish', 'must be shorter than the rotation period')
     // A symmetric key is never published, so the lead time means nothing to verifiers; its secret is what they lack.
     const warnings = alg === 'HS256'
@@ -204,13 +106,8 @@ export class AdminService {
       'verifiers that cached the JWKS in between and do not refetch on an unknown kid may reject its first tokens']
   }
 
-  /** When period `k` of a rotation policy is due: its key is created `prepublish` before it activates. */
-  static rotationDue (policy: RotationPolicy, period: number): number {
-    return policy.anchor + period * policy.every * 1000 - policy.prepublish * 1000
-  }
-
-  async createTenant (input: TenantInput, who: Actor): Promise<{ tenant: TenantView, initialSecret?: string, warnings: string[] }> {
-    if (!TENANT_ID.test(input.id)) throw invalid('/id', 'must match ^[a-z0-9][a-z0-9-]{1,62}$')
+  async createTenant (input: TenantCreate, who: Actor): Promise<{ tenant: TenantView, initialSecret?: string, warnings: string[] }> {
+    if (!TENANT_ID.test(input.id)) throw invalid('/id', `must match ${TENANT_ID_PATTERN}`)
     getProfile(input.profile)
     const now = this.clock()
     const settings = this.settings(input)
@@ -239,7 +136,7 @@ export class AdminService {
       if (material.alg === 'HS256') initialSecret = material.secret
     }
     const version = await this.store.createTenant(tenant, firstKey, this.audit(who, 'tenant.create', tenant.id, firstKey?.kid))
-    if (tenant.rotation !== undefined) await this.store.setRotationDue(tenant.id, AdminService.rotationDue(tenant.rotation, 1))
+    if (tenant.rotation !== undefined) await this.store.setRotationDue(tenant.id, rotationDueAt(tenant.rotation, 1))
     const snapshot: TenantSnapshot = { tenant, keys: firstKey === undefined ? [] : [firstKey], apiKeys: [], version }
     const out: { tenant: TenantView, initialSecret?: string, warnings: string[] } = { tenant: tenantView(snapshot, this.jwksMaxAge, now), warnings }
     if (initialSecret !== undefined) out.initialSecret = initialSecret
@@ -290,7 +187,7 @@ export class AdminService {
     await this.store.setRotationDue(tenantId, null)
   }
 
-  async createApiKey (tenantId: string, name: string, who: Actor): Promise<ApiKeyView & { apiKey: string }> {
+  async createApiKey (tenantId: string, name: string, who: Actor): Promise<ApiKeyCreated> {
     await this.snapshot(tenantId)
     const { record, apiKey } = createApiKey(tenantId, name, this.clock())
     await this.store.putApiKey(record, this.audit(who, 'api-key.create', tenantId))
@@ -314,7 +211,7 @@ export class AdminService {
     return keyViews(snapshot.keys, snapshot.tenant.tokenPolicy, this.jwksMaxAge, this.clock())
   }
 
-  private async material (tenant: Tenant, input: KeyInput): Promise<{ material: KeyMaterial, source: KeyVersion['source'] }> {
+  private async material (tenant: Tenant, input: KeyCreate): Promise<{ material: KeyMaterial, source: KeyVersion['source'] }> {
     if (input.alg === 'none') throw invalid('/alg', 'none is never accepted')
     if (input.privateKeyPem !== undefined) {
       if (input.secret !== undefined) throw invalid('/secret', 'give either secret or privateKeyPem')
@@ -337,7 +234,7 @@ export class AdminService {
   }
 
   /** Generates or imports a key version; it activates at `activateAt` (default now) and is published at once. */
-  async addKey (tenantId: string, input: KeyInput, who: Actor): Promise<{ key: KeyView, secret?: string }> {
+  async addKey (tenantId: string, input: KeyCreate, who: Actor): Promise<KeyCreated> {
     const snapshot = await this.snapshot(tenantId)
     const now = this.clock()
     // A past activateAt would backdate the handover and cut the previous key's retiring window short: it means now.
@@ -347,7 +244,7 @@ export class AdminService {
     if (snapshot.keys.some(key => key.kid === material.kid)) throw invalid('/kid', `kid ${material.kid} is already used by this tenant`, 'KID_EXISTS')
     const key = this.keyVersion(tenantId, material, source, Math.min(now, activateAt), activateAt)
     await this.store.appendKey(tenantId, key, this.audit(who, source === 'generated' ? 'key.generate' : 'key.import', tenantId, key.kid))
-    const out: { key: KeyView, secret?: string } = { key: this.keyViewOf(snapshot, key) }
+    const out: KeyCreated = { key: this.keyViewOf(snapshot, key) }
     if (source === 'generated' && material.alg === 'HS256') out.secret = material.secret
     return out
   }
@@ -362,11 +259,10 @@ export class AdminService {
    * Without `at`, an asymmetric key activates once the default prepublish has passed, so every
    * verifier's cache can know it before its first token; HS256 keys are never published and activate now.
    */
-  async rotate (tenantId: string, input: { at?: string | number, prepublish?: number }, who: Actor): Promise<{ key: KeyView, secret?: string, warnings: string[] }> {
+  async rotate (tenantId: string, input: RotateInput, who: Actor): Promise<KeyRotated> {
     const snapshot = await this.snapshot(tenantId)
     const now = this.clock()
-    const prepublish = input.prepublish ?? this.jwksMaxAge
-    if (!Number.isInteger(prepublish) || prepublish < 0 || prepublish > MAX_PERIOD_SECONDS) throw invalid('/prepublish', `must be a whole number of seconds, at most ${MAX_PERIOD_SECONDS}`)
+    const prepublish = checkPeriodSeconds(input.prepublish ?? this.jwksMaxAge, '/prepublish', 0)
     const symmetric = snapshot.tenant.alg === 'HS256'
     const at = input.at === undefined ? now + (symmetric ? 0 : prepublish * 1000) : parseTime(input.at, '/at')
     if (at < now - 1000) throw invalid('/at', 'must not be in the past')
@@ -376,12 +272,12 @@ export class AdminService {
     const warnings = symmetric ? [] : this.prepublishWarnings(Math.floor((key.activateAt - Math.max(publishAt, now)) / 1000))
     if (warnings.length > 0) this.warn('short prepublish', { tenant: tenantId, kid: key.kid, prepublish })
     await this.store.appendKey(tenantId, key, this.audit(who, 'key.rotate', tenantId, key.kid))
-    const out: { key: KeyView, secret?: string, warnings: string[] } = { key: this.keyViewOf(snapshot, key), warnings }
+    const out: KeyRotated = { key: this.keyViewOf(snapshot, key), warnings }
     if (symmetric) out.secret = material.secret
     return out
   }
 
-  async revokeKey (tenantId: string, kid: string, who: Actor): Promise<{ key: KeyView, activeKid: string | null }> {
+  async revokeKey (tenantId: string, kid: string, who: Actor): Promise<KeyRevoked> {
     const snapshot = await this.snapshot(tenantId)
     if (!snapshot.keys.some(key => key.kid === kid)) throw new TokenmintError('KEY_NOT_FOUND', `key ${kid} does not exist`)
     const revokedAt = await this.store.revokeKey(tenantId, kid, this.clock(), this.audit(who, 'key.revoke', tenantId, kid))
@@ -392,13 +288,13 @@ export class AdminService {
     return { key: views.find(view => view.kid === kid) as KeyView, activeKid: active?.kid ?? null }
   }
 
-  async setRotation (tenantId: string, input: { every: number, prepublish?: number }, who: Actor): Promise<{ tenant: TenantView, warnings: string[] }> {
+  async setRotation (tenantId: string, input: RotationInput, who: Actor): Promise<{ tenant: TenantView, warnings: string[] }> {
     const snapshot = await this.snapshot(tenantId)
     const now = this.clock()
     const { policy, warnings } = this.rotationPolicy(input, now, snapshot.tenant.alg)
     const tenant: Tenant = { ...snapshot.tenant, rotation: policy, updatedAt: now }
     const version = await this.store.updateTenant(tenant, snapshot.version, this.audit(who, 'rotation.set', tenantId))
-    await this.store.setRotationDue(tenantId, AdminService.rotationDue(policy, 1))
+    await this.store.setRotationDue(tenantId, rotationDueAt(policy, 1))
     return { tenant: tenantView({ ...snapshot, tenant, version }, this.jwksMaxAge, now), warnings }
   }
 
@@ -422,27 +318,24 @@ export class AdminService {
       return false
     }
     const now = this.clock()
-    const every = policy.every * 1000
-    const prepublish = policy.prepublish * 1000
-    const period = Math.floor((now + prepublish - policy.anchor) / every)
+    const period = duePeriod(policy, now)
     let created = false
     if (period >= 1) {
-      let activateAt = policy.anchor + period * every
-      // Late by more than a couple of ticks: a catch-up; keep the full prepublish instead of activating at once.
-      if (activateAt < now + prepublish - 2 * this.tickMs) activateAt = now + prepublish
+      // Late by more than a couple of ticks is a catch-up.
+      const activateAt = periodActivateAt(policy, period, now, 2 * this.tickMs)
       const material = await generateKey(snapshot.tenant.alg)
-      const key = this.keyVersion(tenantId, material, 'generated', activateAt - prepublish, activateAt)
+      const key = this.keyVersion(tenantId, material, 'generated', activateAt - policy.prepublish * 1000, activateAt)
       created = await this.store.appendKey(tenantId, key, this.audit({ actor: 'scheduler', ip: '' }, 'key.rotate', tenantId, key.kid), {
         once: `rotation:${policy.anchor}:${period}`,
-        onceTtlMs: Math.max(4 * every, 3_600_000)
+        onceTtlMs: Math.max(4 * policy.every * 1000, 3_600_000)
       })
     }
-    await this.store.setRotationDue(tenantId, AdminService.rotationDue(policy, Math.max(period, 0) + 1))
+    await this.store.setRotationDue(tenantId, rotationDueAt(policy, Math.max(period, 0) + 1))
     return created
   }
 
-  async listAudit (tenant: string | undefined, limit: number): Promise<Array<Omit<AuditEntry, 'at'> & { at: string }>> {
+  async listAudit (tenant: string | undefined, limit: number): Promise<AuditView[]> {
     const entries = await this.store.listAudit({ tenant, limit })
-    return entries.map(entry => ({ ...entry, at: iso(entry.at) }))
+    return entries.map(auditView)
   }
 }

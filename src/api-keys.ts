@@ -1,6 +1,7 @@
 // API keys of tenant backends: tm_<tenant>_<id>_<secret>; only a SHA-256 of the secret is kept.
 import * as crypto from 'node:crypto'
 import { createHash, randomBytes } from 'node:crypto'
+import { TENANT_SLUG } from './schemas/common.js'
 import type { ApiKeyRecord } from './types.js'
 
 export interface ParsedApiKey {
@@ -9,7 +10,7 @@ export interface ParsedApiKey {
   secret: string
 }
 
-const API_KEY = /^tm_([a-z0-9][a-z0-9-]{1,62})_([A-Za-z0-9]{8,32})_([A-Za-z0-9_-]{43})$/
+const API_KEY = new RegExp(`^tm_(${TENANT_SLUG})_([A-Za-z0-9]{8,32})_([A-Za-z0-9_-]{43})$`)
 
 /** The stored form of a secret (ApiKeyRecord.hash): its SHA-256 in hex. Stored records depend on this format. */
 export function hashSecret (secret: string): string {

@@ -1,7 +1,7 @@
 // A tenant's snapshot compiled for the hot path: profile validator, key view, signers and JWKS body, built once per version.
 import { createHash } from 'node:crypto'
 import { parse as parseDuration } from '@lukeed/ms'
-import { retireAfterMs } from './admin-service.js'
+import { retireAfterMs } from './keys/policy.js'
 import { secretMatchesDigest, storedDigest } from './api-keys.js'
 import type { Sealer } from './crypto/envelope.js'
 import { TokenmintError, type FieldError } from './errors.js'

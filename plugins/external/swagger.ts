@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { Problem } from '../schemas/common.js'
+import { Problem } from '../../src/schemas/common.js'
 
 export default fp(async function docs (app: FastifyInstance) {
   app.addSchema(Problem)

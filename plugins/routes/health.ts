@@ -1,7 +1,7 @@
 // Liveness and readiness.
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { problems } from '../schemas/common.js'
+import { problems } from '../../src/schemas/common.js'
 
 export default async function healthRoutes (app: FastifyInstance) {
   app.get('/healthz', {

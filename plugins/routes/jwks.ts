@@ -5,7 +5,7 @@ import { Type } from 'typebox'
 import { TokenmintError } from '../../src/errors.js'
 import type { TenantRuntime } from '../../src/tenant-runtime.js'
 import type { PreRouter } from '../app/pre-router.js'
-import { TENANT_ID_PATTERN, TenantParams, problems } from '../schemas/common.js'
+import { TENANT_ID_PATTERN, TenantParams, problems } from '../../src/schemas/common.js'
 
 export interface JwksRoutesOptions {
   /** When given, a cached tenant's JWKS is answered from it, before Fastify routes the request. */

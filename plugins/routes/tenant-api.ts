@@ -7,7 +7,7 @@ import { bearerToken, parseApiKey, type ParsedApiKey } from '../../src/api-keys.
 import { TokenmintError } from '../../src/errors.js'
 import type { TenantRuntime } from '../../src/tenant-runtime.js'
 import { rateLimitStore } from '../app/rate-limit-store.js'
-import { TenantParams, problems } from '../schemas/common.js'
+import { TenantParams, problems } from '../../src/schemas/common.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,6 @@
 // `tokenmint api-keys`: credentials of a tenant's backend: create (shown once), list, delete.
 import type { Command } from 'commander'
-import type { ApiKeyView } from '../admin-service.js'
+import type { ApiKeyCreated, ApiKeyList } from '../schemas/keys.js'
 import type { CliContext } from './context.js'
 import { path } from './http-client.js'
 
@@ -15,7 +15,7 @@ export function registerApiKeys (program: Command, ctx: CliContext): void {
     .requiredOption('--name <name>', 'what the key is for, e.g. "prod backend"')
     .action(async (tenant: string, flags: { name: string }, command: Command) => {
       const { client, out } = ctx.session(command)
-      const created = await client.request<ApiKeyView & { apiKey: string }>('POST', apiKeysPath(tenant), { auth: 'admin', body: { name: flags.name } })
+      const created = await client.request<ApiKeyCreated>('POST', apiKeysPath(tenant), { auth: 'admin', body: { name: flags.name } })
       out.result(created, () => out.line(`created API key ${created.id} (${created.name}) of ${tenant}`))
       out.secret('API key', 'apiKey', created.apiKey)
     })
@@ -25,7 +25,7 @@ export function registerApiKeys (program: Command, ctx: CliContext): void {
     .argument('<tenant>', 'tenant id')
     .action(async (tenant: string, _flags: unknown, command: Command) => {
       const { client, out } = ctx.session(command)
-      const list = await client.request<{ items: ApiKeyView[] }>('GET', apiKeysPath(tenant), { auth: 'admin' })
+      const list = await client.request<ApiKeyList>('GET', apiKeysPath(tenant), { auth: 'admin' })
       out.result(list, () => out.table(['id', 'name', 'created'], list.items.map(k => [k.id, k.name, k.createdAt]), 'no API keys'))
     })
 

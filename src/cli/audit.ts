@@ -1,16 +1,8 @@
 // `tokenmint audit`: the admin audit log, newest first.
 import type { Command } from 'commander'
+import type { AuditList } from '../schemas/keys.js'
 import type { CliContext } from './context.js'
 import { integer } from './input.js'
-
-interface AuditEntry {
-  at: string
-  actor: string
-  action: string
-  tenant: string
-  kid?: string
-  ip: string
-}
 
 export function registerAudit (program: Command, ctx: CliContext): void {
   program.command('audit')
@@ -19,7 +11,7 @@ export function registerAudit (program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'entries (1-1000, server default 100)', integer(1))
     .action(async (flags: { tenant?: string, limit?: number }, command: Command) => {
       const { client, out } = ctx.session(command)
-      const log = await client.request<{ items: AuditEntry[] }>('GET', '/v1/admin/audit', { auth: 'admin', query: { tenant: flags.tenant, limit: flags.limit } })
+      const log = await client.request<AuditList>('GET', '/v1/admin/audit', { auth: 'admin', query: { tenant: flags.tenant, limit: flags.limit } })
       out.result(log, () => out.table(['at', 'action', 'tenant', 'kid', 'actor', 'ip'],
         log.items.map(e => [e.at, e.action, e.tenant, e.kid, e.actor, e.ip]), 'no entries'))
     })

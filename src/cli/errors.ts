@@ -1,20 +1,8 @@
 // Errors of the CLI: usage mistakes (exit 2), answers of the server that are not 2xx and unreachable servers (exit 1).
+import type { ProblemDetails } from '../schemas/common.js'
 
-/** A field error of a problem+json answer. */
-export interface ProblemFieldError {
-  path: string
-  message: string
-}
-
-/** The RFC 9457 problem details tokenmint answers with. */
-export interface Problem {
-  type?: string
-  title?: string
-  status?: number
-  detail?: string
-  code?: string
-  errors?: ProblemFieldError[]
-}
+/** The RFC 9457 problem details tokenmint answers with, as far as an answer that is not 2xx carries them. */
+export type Problem = Partial<ProblemDetails>
 
 /** Bad flags or arguments, or local input that cannot be read: exit code 2. */
 export class UsageError extends Error {

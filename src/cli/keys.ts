@@ -1,18 +1,12 @@
 // `tokenmint keys`: a tenant's keyring: list, generate, import, rotate, revoke.
 import { Option, type Command } from 'commander'
-import type { KeyView } from '../admin-service.js'
+import type { KeyCreated, KeyList, KeyRevoked, KeyRotated, KeyView } from '../schemas/keys.js'
 import { ALGS } from '../types.js'
 import type { CliContext } from './context.js'
 import { UsageError } from './errors.js'
 import { path } from './http-client.js'
 import { integer, readText, time, type JsonObject } from './input.js'
 import type { Output } from './output.js'
-
-interface KeyAnswer {
-  key: KeyView
-  secret?: string
-  warnings?: string[]
-}
 
 const keysPath = (tenant: string): string => '/v1/admin/tenants' + path(tenant, 'keys')
 
@@ -32,7 +26,7 @@ function printKey (out: Output, verb: string, tenant: string, key: KeyView): voi
 }
 
 /** Prints a created key version, its once-shown secret and warnings. */
-function printCreated (out: Output, verb: string, tenant: string, answer: KeyAnswer): void {
+function printCreated (out: Output, verb: string, tenant: string, answer: KeyCreated): void {
   out.result(answer, () => printKey(out, verb, tenant, answer.key))
   out.secret(`generated HS256 secret of key ${answer.key.kid}`, 'secret', answer.secret)
   out.warnings(answer.warnings)
@@ -73,7 +67,7 @@ export function registerKeys (program: Command, ctx: CliContext): void {
     .argument('<tenant>', 'tenant id')
     .action(async (tenant: string, _flags: unknown, command: Command) => {
       const { client, out } = ctx.session(command)
-      const list = await client.request<{ items: KeyView[] }>('GET', keysPath(tenant), { auth: 'admin' })
+      const list = await client.request<KeyList>('GET', keysPath(tenant), { auth: 'admin' })
       out.result(list, () => out.table(['kid', 'alg', 'source', 'state', 'published', 'activate at', 'revoked / retires at'],
         list.items.map(k => [k.kid, k.alg, k.source, k.state, k.published ? 'yes' : 'no', k.activateAt, k.revokedAt ?? k.retiresAt]), 'no keys'))
     })
@@ -88,7 +82,7 @@ export function registerKeys (program: Command, ctx: CliContext): void {
       const body: JsonObject = {}
       if (flags.alg !== undefined) body.alg = flags.alg
       if (flags.activateAt !== undefined) body.activateAt = flags.activateAt
-      printCreated(out, 'generated', tenant, await client.request<KeyAnswer>('POST', keysPath(tenant), { auth: 'admin', body }))
+      printCreated(out, 'generated', tenant, await client.request<KeyCreated>('POST', keysPath(tenant), { auth: 'admin', body }))
     })
 
   keys.command('import')
@@ -101,7 +95,7 @@ export function registerKeys (program: Command, ctx: CliContext): void {
     .option('--activate-at <time>', `when it starts signing (${timeHelp}; default now)`, time)
     .action(async (tenant: string, flags: ImportFlags, command: Command) => {
       const { client, out } = ctx.session(command)
-      printCreated(out, 'imported', tenant, await client.request<KeyAnswer>('POST', keysPath(tenant), { auth: 'admin', body: await importBody(flags, ctx) }))
+      printCreated(out, 'imported', tenant, await client.request<KeyCreated>('POST', keysPath(tenant), { auth: 'admin', body: await importBody(flags, ctx) }))
     })
 
   keys.command('rotate')
@@ -114,7 +108,7 @@ export function registerKeys (program: Command, ctx: CliContext): void {
       const body: JsonObject = {}
       if (flags.at !== undefined) body.at = flags.at
       if (flags.prepublish !== undefined) body.prepublish = flags.prepublish
-      printCreated(out, 'scheduled', tenant, await client.request<KeyAnswer>('POST', keysPath(tenant) + '/rotate', { auth: 'admin', body }))
+      printCreated(out, 'scheduled', tenant, await client.request<KeyRotated>('POST', keysPath(tenant) + '/rotate', { auth: 'admin', body }))
     })
 
   keys.command('revoke')
@@ -123,7 +117,7 @@ export function registerKeys (program: Command, ctx: CliContext): void {
     .argument('<kid>', 'key id')
     .action(async (tenant: string, kid: string, _flags: unknown, command: Command) => {
       const { client, out } = ctx.session(command)
-      const answer = await client.request<{ key: KeyView, activeKid: string | null }>('POST', keysPath(tenant) + path(kid, 'revoke'), { auth: 'admin' })
+      const answer = await client.request<KeyRevoked>('POST', keysPath(tenant) + path(kid, 'revoke'), { auth: 'admin' })
       out.result(answer, () => {
         out.line(`revoked key ${answer.key.kid} of ${tenant} at ${answer.key.revokedAt ?? '-'}`)
         out.line(answer.activeKid === null

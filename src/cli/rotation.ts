@@ -1,6 +1,6 @@
 // `tokenmint rotation`: a tenant's periodic key rotation: set or clear.
 import type { Command } from 'commander'
-import type { TenantView } from '../admin-service.js'
+import type { TenantAnswer } from '../schemas/tenant.js'
 import type { CliContext } from './context.js'
 import { path } from './http-client.js'
 import { integer, type JsonObject } from './input.js'
@@ -19,7 +19,7 @@ export function registerRotation (program: Command, ctx: CliContext): void {
       const { client, out } = ctx.session(command)
       const body: JsonObject = { every: flags.every }
       if (flags.prepublish !== undefined) body.prepublish = flags.prepublish
-      const updated = await client.request<TenantView & { warnings?: string[] }>('PUT', rotationPath(tenant), { auth: 'admin', body })
+      const updated = await client.request<TenantAnswer>('PUT', rotationPath(tenant), { auth: 'admin', body })
       out.result(updated, () => {
         const policy = updated.rotation
         out.line(policy === undefined

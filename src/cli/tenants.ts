@@ -1,15 +1,14 @@
 // `tokenmint tenants`: list, create, show and delete tenants.
 import { createInterface } from 'node:readline/promises'
 import { Option, type Command } from 'commander'
-import type { TenantView } from '../admin-service.js'
+import { TENANT_ID_PATTERN } from '../schemas/common.js'
+import type { TenantAnswer, TenantList, TenantView } from '../schemas/tenant.js'
 import { ALGS, PROFILE_NAMES } from '../types.js'
 import type { CliContext } from './context.js'
 import { UsageError } from './errors.js'
 import { path } from './http-client.js'
 import { collectAssignments, integer, readJsonObject, timeWindow, type JsonObject } from './input.js'
 import type { Output } from './output.js'
-
-type TenantAnswer = TenantView & { initialSecret?: string, warnings?: string[] }
 
 interface CreateFlags {
   profile: string
@@ -88,7 +87,7 @@ export function registerTenants (program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'tenants per page (1-200, server default 50)', integer(1))
     .action(async (flags: { cursor?: string, limit?: number }, command: Command) => {
       const { client, out } = ctx.session(command)
-      const page = await client.request<{ items: TenantView[], nextCursor: string | null }>('GET', '/v1/admin/tenants', { auth: 'admin', query: { cursor: flags.cursor, limit: flags.limit } })
+      const page = await client.request<TenantList>('GET', '/v1/admin/tenants', { auth: 'admin', query: { cursor: flags.cursor, limit: flags.limit } })
       out.result(page, () => {
         // The list carries tenant records only (no active key: see tenants show).
         out.table(['id', 'name', 'profile', 'alg', 'rotation', 'created'],
@@ -99,7 +98,7 @@ export function registerTenants (program: Command, ctx: CliContext): void {
 
   tenants.command('create')
     .description('create a tenant; its first key is generated unless --no-generate-key (an HS256 secret is shown once)')
-    .argument('<id>', 'tenant slug: ^[a-z0-9][a-z0-9-]{1,62}$')
+    .argument('<id>', `tenant slug: ${TENANT_ID_PATTERN}`)
     .addOption(new Option('--profile <profile>', 'the platform the tokens are shaped for').choices(PROFILE_NAMES).makeOptionMandatory())
     .option('--name <name>', 'display name (default: the id)')
     .addOption(new Option('--alg <alg>', 'signing algorithm (default: the profile\'s)').choices(ALGS))

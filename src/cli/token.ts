@@ -1,26 +1,12 @@
 // `tokenmint token`: try a tenant out as its backend would: issue a token with an API key, or check one.
 import type { Command } from 'commander'
+import type { IssuedToken } from '../tenant-runtime.js'
+import type { VerifyResult } from '../tokens/verify.js'
 import type { CliContext } from './context.js'
 import { ExitCode } from './errors.js'
 import { path } from './http-client.js'
 import { collectAssignments, integer, jsonObject, type JsonObject } from './input.js'
 import { ENV_VARS } from './options.js'
-
-interface IssuedToken {
-  token: string
-  tokenType: 'JWT'
-  alg: string
-  kid: string
-  issuedAt: number
-  expiresAt: number
-}
-
-interface Verdict {
-  valid: boolean
-  reasons: string[]
-  header: JsonObject | null
-  claims: JsonObject | null
-}
 
 const tokensPath = (tenant: string): string => '/v1/tenants' + path(tenant, 'tokens')
 const apiKeyHelp = `tenant API key tm_... (default: ${ENV_VARS.apiKey})`
@@ -72,7 +58,7 @@ export function registerToken (program: Command, ctx: CliContext): void {
     .option('--api-key <key>', apiKeyHelp)
     .action(async (tenant: string, jwt: string, _flags: unknown, command: Command) => {
       const { client, out } = ctx.session(command)
-      const verdict = await client.request<Verdict>('POST', tokensPath(tenant) + '/verify', { auth: 'api-key', body: { token: jwt } })
+      const verdict = await client.request<VerifyResult>('POST', tokensPath(tenant) + '/verify', { auth: 'api-key', body: { token: jwt } })
       out.result(verdict, () => {
         out.line(verdict.valid ? 'valid' : 'not valid')
         for (const reason of verdict.reasons) out.line(`  - ${reason}`)

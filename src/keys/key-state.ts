@@ -1,7 +1,9 @@
 // Derives every key's state from its timestamps and a time: the one place key state is decided.
 import type { KeyVersion } from '../types.js'
 
-export type KeyState = 'pending' | 'active' | 'retiring' | 'retired' | 'revoked'
+/** Every state a key version can be in, in lifecycle order. */
+export const KEY_STATES = ['pending', 'active', 'retiring', 'retired', 'revoked'] as const
+export type KeyState = typeof KEY_STATES[number]
 
 /** The timing fields the derivation needs. */
 export type KeyTiming = Pick<KeyVersion, 'kid' | 'alg' | 'createdAt' | 'publishAt' | 'activateAt' | 'revokedAt'>

@@ -1,9 +1,8 @@
 // The audit log, newest first.
 import type { FastifyInstance } from 'fastify'
-import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { problems } from '../../schemas/common.js'
-import { AuditEntry, AuditQuery } from '../../schemas/keys.js'
+import { problems } from '../../../src/schemas/common.js'
+import { AuditListSchema, AuditQuerySchema } from '../../../src/schemas/keys.js'
 
 export default async function auditRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -12,8 +11,8 @@ export default async function auditRoutes (fastify: FastifyInstance) {
       tags: ['audit'],
       summary: 'Every admin action, newest first; never material',
       security: [{ adminToken: [] }],
-      querystring: AuditQuery,
-      response: { 200: Type.Object({ items: Type.Array(AuditEntry), nextCursor: Type.Null() }), ...problems(400, 401, 503) }
+      querystring: AuditQuerySchema,
+      response: { 200: AuditListSchema, ...problems(400, 401, 503) }
     }
   }, async (request) => ({ items: await app.tokenmint.admin.listAudit(request.query.tenant, request.query.limit ?? 100), nextCursor: null }))
 }

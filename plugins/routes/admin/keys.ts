@@ -2,10 +2,9 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { KeyInput } from '../../../src/admin-service.js'
-import { TenantParams, Warnings, problems } from '../../schemas/common.js'
-import { KeyCreate, KeyCreated, KeyView, RotateInput } from '../../schemas/keys.js'
-import { RotationInput, Tenant } from '../../schemas/tenant.js'
+import { TenantParams, problems } from '../../../src/schemas/common.js'
+import { KeyCreateSchema, KeyCreatedSchema, KeyListSchema, KeyRevokedSchema, KeyRotatedSchema, RotateInputSchema } from '../../../src/schemas/keys.js'
+import { RotationInputSchema, TenantAnswerSchema } from '../../../src/schemas/tenant.js'
 import { actorOf } from './index.js'
 
 const security = [{ adminToken: [] }]
@@ -16,7 +15,7 @@ export default async function keyRoutes (fastify: FastifyInstance) {
   const { admin } = app.tokenmint
 
   app.get('/tenants/:tenant/keys', {
-    schema: { tags: ['keys'], summary: 'Key versions with their derived state (never material)', security, params: TenantParams, response: { 200: Type.Object({ items: Type.Array(KeyView), nextCursor: Type.Null() }), ...problems(401, 404, 503) } }
+    schema: { tags: ['keys'], summary: 'Key versions with their derived state (never material)', security, params: TenantParams, response: { 200: KeyListSchema, ...problems(401, 404, 503) } }
   }, async (request) => ({ items: await admin.listKeys(request.params.tenant), nextCursor: null }))
 
   app.post('/tenants/:tenant/keys', {
@@ -25,11 +24,11 @@ export default async function keyRoutes (fastify: FastifyInstance) {
       summary: 'Generate ({alg}) or import ({kid, alg: "HS256", secret} or {kid?, privateKeyPem}) a key version',
       security,
       params: TenantParams,
-      body: KeyCreate,
-      response: { 201: KeyCreated, ...problems(400, 401, 404, 409, 503) }
+      body: KeyCreateSchema,
+      response: { 201: KeyCreatedSchema, ...problems(400, 401, 404, 409, 503) }
     }
   }, async (request, reply) => {
-    const created = await admin.addKey(request.params.tenant, request.body as KeyInput, actorOf(request))
+    const created = await admin.addKey(request.params.tenant, request.body, actorOf(request))
     return await reply.code(201).send(created)
   })
 
@@ -39,8 +38,8 @@ export default async function keyRoutes (fastify: FastifyInstance) {
       summary: 'Schedule a new generated version active at `at`, published `prepublish` seconds before',
       security,
       params: TenantParams,
-      body: Type.Optional(RotateInput),
-      response: { 201: Type.Object({ key: KeyView, secret: Type.Optional(Type.String()), warnings: Warnings }), ...problems(400, 401, 404, 503) }
+      body: Type.Optional(RotateInputSchema),
+      response: { 201: KeyRotatedSchema, ...problems(400, 401, 404, 503) }
     }
   }, async (request, reply) => {
     const rotated = await admin.rotate(request.params.tenant, request.body ?? {}, actorOf(request))
@@ -54,7 +53,7 @@ export default async function keyRoutes (fastify: FastifyInstance) {
       summary: 'Revoke a key at once: gone from the JWKS on every instance within 1 s',
       security,
       params: KidParams,
-      response: { 200: Type.Object({ key: KeyView, activeKid: Type.Union([Type.String(), Type.Null()]) }), ...problems(401, 404, 503) }
+      response: { 200: KeyRevokedSchema, ...problems(401, 404, 503) }
     }
   }, async (request) => await admin.revokeKey(request.params.tenant, request.params.kid, actorOf(request)))
 
@@ -64,8 +63,8 @@ export default async function keyRoutes (fastify: FastifyInstance) {
       summary: 'Rotate periodically: one new version every `every` seconds, across all instances',
       security,
       params: TenantParams,
-      body: RotationInput,
-      response: { 200: Tenant, ...problems(400, 401, 404, 409, 503) }
+      body: RotationInputSchema,
+      response: { 200: TenantAnswerSchema, ...problems(400, 401, 404, 409, 503) }
     }
   }, async (request) => {
     const { tenant, warnings } = await admin.setRotation(request.params.tenant, request.body, actorOf(request))
