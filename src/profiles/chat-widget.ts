@@ -1,7 +1,7 @@
 // Zendesk-style chat widget visitor tokens: name, email and external_id, HS256, at most 10 minutes long, 2 minutes of skew.
 import { Type, type Static } from 'typebox'
-import { withTimes } from './claims.js'
-import { Email, NoOptions, REGISTERED_CLAIMS, Text, TtlField } from './fields.js'
+import { withTimes } from './claim-set.js'
+import { Email, NoOptions, REGISTERED_CLAIMS, Text, TtlField } from './request-fields.js'
 import type { Profile } from './profile.js'
 
 /** The platform refuses tokens whose exp is more than 10 minutes after iat. */

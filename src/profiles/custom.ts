@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto'
 import { Type, type Static } from 'typebox'
 import { TokenmintError } from '../errors.js'
 import type { JsonObject } from '../types.js'
-import { putClaim, putClaims } from './claims.js'
+import { putClaim, putClaims } from './claim-set.js'
 import { compileClaimsSchema } from './custom-schema.js'
-import { CUSTOM_OWNED_CLAIMS, DEFAULT_POLICY, TtlField } from './fields.js'
+import { CUSTOM_OWNED_CLAIMS, DEFAULT_POLICY, TtlField } from './request-fields.js'
 import type { Profile } from './profile.js'
 
 /** Documents the body only: its claims are checked by the tenant's claimsSchema. */

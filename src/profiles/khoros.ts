@@ -1,7 +1,7 @@
 // Khoros Brand Messenger user tokens: userId, scope "appUser", platform and givenName, HS256 over the secret's UTF-8 bytes.
 import { Type, type Static } from 'typebox'
-import { withTimes } from './claims.js'
-import { DEFAULT_POLICY, REGISTERED_CLAIMS, Text, TtlField } from './fields.js'
+import { withTimes } from './claim-set.js'
+import { DEFAULT_POLICY, REGISTERED_CLAIMS, Text, TtlField } from './request-fields.js'
 import type { Profile } from './profile.js'
 
 export const KHOROS_PLATFORMS = ['ios', 'android', 'web'] as const

@@ -2,7 +2,7 @@
 import { Type, type Static } from 'typebox'
 import { TokenmintError } from '../errors.js'
 import type { JsonObject } from '../types.js'
-import { DEFAULT_POLICY, Text, TtlField } from './fields.js'
+import { DEFAULT_POLICY, Text, TtlField } from './request-fields.js'
 import type { Profile } from './profile.js'
 
 export const SCEYT_MIN_TTL = 600

@@ -1,7 +1,7 @@
 // Sunshine Conversations (Smooch) app-user tokens: scope "appUser" and a string userId, HS256 with the app's key id.
 import { Type, type Static } from 'typebox'
-import { withTimes } from './claims.js'
-import { DEFAULT_POLICY, NoOptions, REGISTERED_CLAIMS, Text, TtlField } from './fields.js'
+import { withTimes } from './claim-set.js'
+import { DEFAULT_POLICY, NoOptions, REGISTERED_CLAIMS, Text, TtlField } from './request-fields.js'
 import type { Profile } from './profile.js'
 
 export const SmoochRequestSchema = Type.Object({

@@ -1,7 +1,7 @@
 // A tenant's profile compiled once per tenant version: strict body validation and claim building for the issuance hot path.
 import { TokenmintError, type FieldError } from '../errors.js'
 import type { JsonObject, Tenant } from '../types.js'
-import { putClaim } from './claims.js'
+import { putClaim } from './claim-set.js'
 import type { BuiltClaims, ClaimsContext, Profile } from './profile.js'
 import { getProfile } from './registry.js'
 import { ttlRange } from './ttl.js'

@@ -2,8 +2,8 @@
 import { Type, type Static } from 'typebox'
 import type { FieldError } from '../errors.js'
 import type { JsonObject } from '../types.js'
-import { putClaims, withTimes } from './claims.js'
-import { DEFAULT_POLICY, Email, REGISTERED_CLAIMS, Text, TtlField } from './fields.js'
+import { putClaims, withTimes } from './claim-set.js'
+import { DEFAULT_POLICY, Email, REGISTERED_CLAIMS, Text, TtlField } from './request-fields.js'
 import type { Profile } from './profile.js'
 import { isJsonObject, pointerToken } from './validator.js'
 
