@@ -1,8 +1,8 @@
 // Zendesk-style chat widget visitor tokens: name, email and external_id, HS256, at most 10 minutes long, 2 minutes of skew.
 import { Type, type Static } from 'typebox'
-import { withTimes } from './claim-set.js'
-import { Email, NoOptions, REGISTERED_CLAIMS, Text, TtlField } from './request-fields.js'
+import { REGISTERED_CLAIMS, withTimes } from './claim-set.js'
 import type { Profile } from './profile.js'
+import { Email, NoOptions, Text, TtlField } from './request-fields.js'
 
 /** The platform refuses tokens whose exp is more than 10 minutes after iat. */
 export const CHAT_WIDGET_MAX_TTL = 600

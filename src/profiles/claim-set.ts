@@ -1,5 +1,11 @@
-// Claim-set assembly that no key can turn into a prototype write, and the time claims every profile ends with.
+// Claim-set assembly no key can turn into a prototype write, the closing time claims, and the claim names profiles own.
 import type { JsonObject } from '../types.js'
+
+/** The JWT registered claims (RFC 7519 section 4.1): every profile sets them or keeps them out of requests. */
+export const REGISTERED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'] as const
+
+/** Claims the custom profile sets itself; `sub` stays a request claim there. */
+export const CUSTOM_OWNED_CLAIMS = ['iss', 'aud', 'exp', 'nbf', 'iat', 'jti'] as const
 
 /**
  * Sets an own, enumerable property: a key such as `__proto__` stays data, never reaches the prototype. On a plain

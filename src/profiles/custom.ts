@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto'
 import { Type, type Static } from 'typebox'
 import { TokenmintError } from '../errors.js'
 import type { JsonObject } from '../types.js'
-import { putClaim, putClaims } from './claim-set.js'
+import { CUSTOM_OWNED_CLAIMS, putClaim, putClaims } from './claim-set.js'
 import { compileClaimsSchema } from './custom-schema.js'
-import { CUSTOM_OWNED_CLAIMS, DEFAULT_POLICY, TtlField } from './request-fields.js'
+import { DEFAULT_POLICY } from './policy-defaults.js'
 import type { Profile } from './profile.js'
+import { TtlField } from './request-fields.js'
 
 /** Documents the body only: its claims are checked by the tenant's claimsSchema. */
 export const CustomRequestSchema = Type.Object({ ttl: TtlField }, {

@@ -5,4 +5,4 @@ export { compileTenantProfile, type CompiledTenantProfile, type ValidatedBody } 
 export { resolveTenantSettings, STATIC_CLAIMS_MAX_BYTES, type TenantSettings, type TenantSettingsInput } from './tenant-settings.js'
 export { completePolicy, policyErrors, resolveTtl, ttlRange, validatePolicy } from './ttl.js'
 export { CLAIMS_SCHEMA_MAX_BYTES, compileClaimsSchema, validateClaimsSchema, type ClaimsValidator } from './custom-schema.js'
-export { DEFAULT_POLICY, MAX_CLOCK_SKEW, TTL_LIMITS } from './request-fields.js'
+export { DEFAULT_POLICY, MAX_CLOCK_SKEW, TTL_LIMITS } from './policy-defaults.js'

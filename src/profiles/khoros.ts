@@ -1,8 +1,9 @@
 // Khoros Brand Messenger user tokens: userId, scope "appUser", platform and givenName, HS256 over the secret's UTF-8 bytes.
 import { Type, type Static } from 'typebox'
-import { withTimes } from './claim-set.js'
-import { DEFAULT_POLICY, REGISTERED_CLAIMS, Text, TtlField } from './request-fields.js'
+import { REGISTERED_CLAIMS, withTimes } from './claim-set.js'
+import { DEFAULT_POLICY } from './policy-defaults.js'
 import type { Profile } from './profile.js'
+import { Text, TtlField } from './request-fields.js'
 
 export const KHOROS_PLATFORMS = ['ios', 'android', 'web'] as const
 export type KhorosPlatform = typeof KHOROS_PLATFORMS[number]

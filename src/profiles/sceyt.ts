@@ -2,8 +2,9 @@
 import { Type, type Static } from 'typebox'
 import { TokenmintError } from '../errors.js'
 import type { JsonObject } from '../types.js'
-import { DEFAULT_POLICY, Text, TtlField } from './request-fields.js'
+import { DEFAULT_POLICY } from './policy-defaults.js'
 import type { Profile } from './profile.js'
+import { Text, TtlField } from './request-fields.js'
 
 export const SCEYT_MIN_TTL = 600
 export const SCEYT_MAX_TTL = 43_200

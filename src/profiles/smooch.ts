@@ -1,8 +1,9 @@
 // Sunshine Conversations (Smooch) app-user tokens: scope "appUser" and a string userId, HS256 with the app's key id.
 import { Type, type Static } from 'typebox'
-import { withTimes } from './claim-set.js'
-import { DEFAULT_POLICY, NoOptions, REGISTERED_CLAIMS, Text, TtlField } from './request-fields.js'
+import { REGISTERED_CLAIMS, withTimes } from './claim-set.js'
+import { DEFAULT_POLICY } from './policy-defaults.js'
 import type { Profile } from './profile.js'
+import { NoOptions, Text, TtlField } from './request-fields.js'
 
 export const SmoochRequestSchema = Type.Object({
   userId: Text('The app user id; a string (a numeric id must be sent as its string form)'),

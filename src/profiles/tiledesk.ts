@@ -2,9 +2,10 @@
 import { Type, type Static } from 'typebox'
 import type { FieldError } from '../errors.js'
 import type { JsonObject } from '../types.js'
-import { putClaims, withTimes } from './claim-set.js'
-import { DEFAULT_POLICY, Email, REGISTERED_CLAIMS, Text, TtlField } from './request-fields.js'
+import { putClaims, REGISTERED_CLAIMS, withTimes } from './claim-set.js'
+import { DEFAULT_POLICY } from './policy-defaults.js'
 import type { Profile } from './profile.js'
+import { Email, Text, TtlField } from './request-fields.js'
 import { isJsonObject, pointerToken } from './validator.js'
 
 export const TILEDESK_SUBJECT = 'userexternal'

@@ -2,7 +2,7 @@
 import { compactVerify, importJWK } from 'jose'
 import type { FieldError } from '../errors.js'
 import { deriveKeyring } from '../keys/key-state.js'
-import { CUSTOM_OWNED_CLAIMS } from '../profiles/request-fields.js'
+import { CUSTOM_OWNED_CLAIMS } from '../profiles/claim-set.js'
 import type { JsonObject, KeyVersion, Tenant } from '../types.js'
 import { jsonNestsDeeperThan } from '../json-depth.js'
 import { describeSeconds } from '../time.js'
