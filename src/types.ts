@@ -3,8 +3,10 @@
 export const ALGS = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const
 export type Alg = typeof ALGS[number]
 
-export const PROFILE_NAMES = ['smooch', 'khoros', 'tiledesk', 'sceyt', 'chat-widget', 'custom'] as const
-export type ProfileName = typeof PROFILE_NAMES[number]
+// The profile names come from the profile registry. It imports nothing but types from this module, so
+// re-exporting a value from it here makes no import cycle at run time; keep it that way.
+import type { ProfileName } from './profiles/registry.js'
+export { PROFILE_NAMES, type ProfileName } from './profiles/registry.js'
 
 export type JsonObject = Record<string, unknown>
 

@@ -19,7 +19,7 @@ export const ChatWidgetRequestSchema = Type.Object({
 }, { additionalProperties: false })
 export type ChatWidgetRequest = Static<typeof ChatWidgetRequestSchema>
 
-export const chatWidget: Profile = {
+export const chatWidget: Profile<'chat-widget'> = {
   name: 'chat-widget',
   requestSchema: ChatWidgetRequestSchema,
   optionsSchema: NoOptions,

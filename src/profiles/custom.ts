@@ -30,7 +30,7 @@ export const CustomOptionsSchema = Type.Object({
 }, { additionalProperties: false })
 export type CustomOptions = Static<typeof CustomOptionsSchema>
 
-export const custom: Profile = {
+export const custom: Profile<'custom'> = {
   name: 'custom',
   requestSchema: CustomRequestSchema,
   optionsSchema: CustomOptionsSchema,

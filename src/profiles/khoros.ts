@@ -29,7 +29,7 @@ export const KhorosOptionsSchema = Type.Object({
 }, { additionalProperties: false })
 export type KhorosOptions = Static<typeof KhorosOptionsSchema>
 
-export const khoros: Profile = {
+export const khoros: Profile<'khoros'> = {
   name: 'khoros',
   requestSchema: KhorosRequestSchema,
   optionsSchema: KhorosOptionsSchema,

@@ -27,8 +27,9 @@ export interface BuiltClaims {
   header?: JsonObject
 }
 
-export interface Profile {
-  readonly name: ProfileName
+/** `Name` is the profile's literal name: the registry derives `ProfileName` from the profiles it lists. */
+export interface Profile<Name extends string = ProfileName> {
+  readonly name: Name
   /** Body of POST /tokens (with the optional `ttl`); for OpenAPI and validation. */
   readonly requestSchema: TSchema
   /** The tenant's `profileOptions`. */

@@ -24,7 +24,7 @@ export const SceytOptionsSchema = Type.Object({
 }, { additionalProperties: false })
 export type SceytOptions = Static<typeof SceytOptionsSchema>
 
-export const sceyt: Profile = {
+export const sceyt: Profile<'sceyt'> = {
   name: 'sceyt',
   requestSchema: SceytRequestSchema,
   optionsSchema: SceytOptionsSchema,

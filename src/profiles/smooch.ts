@@ -11,7 +11,7 @@ export const SmoochRequestSchema = Type.Object({
 }, { additionalProperties: false })
 export type SmoochRequest = Static<typeof SmoochRequestSchema>
 
-export const smooch: Profile = {
+export const smooch: Profile<'smooch'> = {
   name: 'smooch',
   requestSchema: SmoochRequestSchema,
   optionsSchema: NoOptions,

@@ -47,7 +47,7 @@ function attributeErrors (body: JsonObject): FieldError[] {
   return errors
 }
 
-export const tiledesk: Profile = {
+export const tiledesk: Profile<'tiledesk'> = {
   name: 'tiledesk',
   requestSchema: TiledeskRequestSchema,
   optionsSchema: TiledeskOptionsSchema,
