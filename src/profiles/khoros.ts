@@ -4,11 +4,16 @@ import { REGISTERED_CLAIMS, withTimes } from './claim-set.js'
 import { DEFAULT_POLICY } from './policy-defaults.js'
 import type { Profile } from './profile.js'
 import { Text, TtlField } from './request-fields.js'
+import { claimReasons, isNonEmptyString } from './verify-rules.js'
 
 export const KHOROS_PLATFORMS = ['ios', 'android', 'web'] as const
 export type KhorosPlatform = typeof KHOROS_PLATFORMS[number]
 /** Platform of a tenant that names none. */
 export const KHOROS_DEFAULT_PLATFORM: KhorosPlatform = 'web'
+const SCOPE = 'appUser'
+const isPlatform = (value: unknown): boolean => (KHOROS_PLATFORMS as readonly unknown[]).includes(value)
+/** 'ios, android or web'. */
+const PLATFORM_CHOICES = `${KHOROS_PLATFORMS.slice(0, -1).join(', ')} or ${KHOROS_PLATFORMS[KHOROS_PLATFORMS.length - 1]}`
 
 const Platform = (description: string) => Type.Enum([...KHOROS_PLATFORMS], { description })
 
@@ -41,7 +46,12 @@ export const khoros: Profile<'khoros'> = {
   buildClaims ({ tenant, body, iat, exp, issuer }) {
     const platform = body.platform ?? tenant.profileOptions.platform ?? KHOROS_DEFAULT_PLATFORM
     return {
-      claims: withTimes({ userId: body.userId, scope: 'appUser', platform, givenName: body.givenName }, { iat, exp, issuer })
+      claims: withTimes({ userId: body.userId, scope: SCOPE, platform, givenName: body.givenName }, { iat, exp, issuer })
     }
-  }
+  },
+  verifyClaims: claims => claimReasons([
+    ['scope', claims.scope === SCOPE, `must be "${SCOPE}"`],
+    ['userId', isNonEmptyString(claims.userId), 'must be a non-empty string'],
+    ['platform', isPlatform(claims.platform), `must be ${PLATFORM_CHOICES}`]
+  ])
 }

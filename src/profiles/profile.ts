@@ -1,4 +1,4 @@
-// The contract every token profile implements: request and options schemas, algorithms, lifetime rules and claim building.
+// The contract every token profile implements: its schemas, algorithms, lifetime rules, claim building and verify rules.
 import type { TSchema } from 'typebox'
 import type { FieldError } from '../errors.js'
 import type { Alg, JsonObject, ProfileName, Tenant, TokenPolicy } from '../types.js'
@@ -27,6 +27,12 @@ export interface BuiltClaims {
   header?: JsonObject
 }
 
+/** What the verify rules of a profile get beside the claims and the tenant. */
+export interface VerifyClaimsContext {
+  /** The tenant's compiled request-claims validator (see compileClaimsValidator), for a profile that has one. */
+  requestClaims?: (claims: JsonObject) => FieldError[]
+}
+
 /** `Name` is the profile's literal name: the registry derives `ProfileName` from the profiles it lists. */
 export interface Profile<Name extends string = ProfileName> {
   readonly name: Name
@@ -51,4 +57,14 @@ export interface Profile<Name extends string = ProfileName> {
   /** Fills defaults into schema-valid profile options. */
   readonly applyOptionDefaults?: (options: JsonObject) => JsonObject
   readonly buildClaims: (ctx: ClaimsContext) => BuiltClaims
+  /**
+   * The iss of every token of the tenant whatever the alg, when its options configure one; otherwise asymmetric
+   * tokens carry the tenant's discovery issuer and HS256 tokens none.
+   */
+  readonly configuredIssuer?: (tenant: Tenant) => string | undefined
+  /**
+   * What the platform checks in the claims beyond signature, iss and lifetime: one reason per refused claim,
+   * phrased 'claim <name> <what is wrong>' (see claimReasons); none for claims the platform would accept.
+   */
+  readonly verifyClaims: (claims: JsonObject, tenant: Tenant, context: VerifyClaimsContext) => string[]
 }

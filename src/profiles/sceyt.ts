@@ -5,6 +5,7 @@ import type { JsonObject } from '../types.js'
 import { DEFAULT_POLICY } from './policy-defaults.js'
 import type { Profile } from './profile.js'
 import { Text, TtlField } from './request-fields.js'
+import { claimReasons, isNonEmptyString } from './verify-rules.js'
 
 export const SCEYT_MIN_TTL = 600
 export const SCEYT_MAX_TTL = 43_200
@@ -45,5 +46,10 @@ export const sceyt: Profile<'sceyt'> = {
     claims.nbf = iat + notBefore
     claims.exp = exp
     return { claims }
-  }
+  },
+  verifyClaims: (claims, tenant) => claimReasons([
+    ['sub', isNonEmptyString(claims.sub), 'must be a non-empty string'],
+    ['aid', claims.aid === tenant.profileOptions.applicationId, 'must be the application id'],
+    ['nbf', typeof claims.nbf === 'number', 'is required']
+  ])
 }

@@ -4,6 +4,9 @@ import { REGISTERED_CLAIMS, withTimes } from './claim-set.js'
 import { DEFAULT_POLICY } from './policy-defaults.js'
 import type { Profile } from './profile.js'
 import { NoOptions, Text, TtlField } from './request-fields.js'
+import { claimReasons, isNonEmptyString } from './verify-rules.js'
+
+const SCOPE = 'appUser'
 
 export const SmoochRequestSchema = Type.Object({
   userId: Text('The app user id; a string (a numeric id must be sent as its string form)'),
@@ -20,6 +23,10 @@ export const smooch: Profile<'smooch'> = {
   policyDefaults: DEFAULT_POLICY,
   ownedClaims: ['scope', ...REGISTERED_CLAIMS],
   buildClaims ({ body, iat, exp, issuer }) {
-    return { claims: withTimes({ scope: 'appUser', userId: body.userId }, { iat, exp, issuer }) }
-  }
+    return { claims: withTimes({ scope: SCOPE, userId: body.userId }, { iat, exp, issuer }) }
+  },
+  verifyClaims: claims => claimReasons([
+    ['scope', claims.scope === SCOPE, `must be "${SCOPE}"`],
+    ['userId', isNonEmptyString(claims.userId), 'must be a non-empty string (a number is refused)']
+  ])
 }

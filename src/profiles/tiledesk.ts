@@ -7,6 +7,7 @@ import { DEFAULT_POLICY } from './policy-defaults.js'
 import type { Profile } from './profile.js'
 import { Email, Text, TtlField } from './request-fields.js'
 import { isJsonObject, pointerToken } from './validator.js'
+import { claimReasons, isNonEmptyString } from './verify-rules.js'
 
 export const TILEDESK_SUBJECT = 'userexternal'
 export const tiledeskAudience = (projectId: string): string => `https://tiledesk.com/projects/${projectId}`
@@ -63,5 +64,10 @@ export const tiledesk: Profile<'tiledesk'> = {
     }
     if (isJsonObject(body.attributes)) putClaims(claims, body.attributes)
     return { claims: withTimes(claims, { iat, exp, issuer }) }
-  }
+  },
+  verifyClaims: (claims, tenant) => claimReasons([
+    ['_id', isNonEmptyString(claims._id), 'must be a non-empty string'],
+    ['sub', claims.sub === TILEDESK_SUBJECT, `must be "${TILEDESK_SUBJECT}"`],
+    ['aud', claims.aud === tiledeskAudience(String(tenant.profileOptions.projectId)), 'must be the project\'s audience']
+  ])
 }
