@@ -23,6 +23,9 @@ export type ChatWidgetRequest = Static<typeof ChatWidgetRequestSchema>
 
 export const chatWidget: Profile<'chat-widget'> = {
   name: 'chat-widget',
+  title: 'Chat widget (Zendesk-style)',
+  description: 'Visitor tokens for a Zendesk-style chat widget: name, email and external_id, HS256, at most 10 minutes long, 2 minutes of skew.',
+  example: { request: { name: 'Jane Doe', email: 'jane@example.com', external_id: 'user-123456' } },
   requestSchema: ChatWidgetRequestSchema,
   optionsSchema: NoOptions,
   algs: ['HS256'],

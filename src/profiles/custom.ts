@@ -21,13 +21,14 @@ export const CustomOptionsSchema = Type.Object({
   issuer: Type.Optional(Type.String({
     minLength: 1,
     maxLength: 2048,
+    title: 'Issuer',
     description: 'iss of every token; takes precedence over the tenant\'s discovery issuer'
   })),
   audience: Type.Optional(Type.Union([
     Type.String({ minLength: 1, maxLength: 2048 }),
     Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { minItems: 1, maxItems: 16 })
-  ], { description: 'aud of every token' })),
-  jti: Type.Optional(Type.Boolean({ description: 'When true, every token carries a random UUID jti' }))
+  ], { title: 'Audience', description: 'aud of every token: a string, or a JSON list of strings' })),
+  jti: Type.Optional(Type.Boolean({ title: 'Random jti', description: 'When true, every token carries a random UUID jti' }))
 }, { additionalProperties: false })
 export type CustomOptions = Static<typeof CustomOptionsSchema>
 
@@ -45,6 +46,19 @@ function requestClaimReasons (tenant: Tenant, claims: JsonObject, check: (claims
 
 export const custom: Profile<'custom'> = {
   name: 'custom',
+  title: 'Custom (any JWT verifier)',
+  description: 'Tokens for any JWT verifier: the tenant\'s static claims plus request claims its JSON Schema accepts, any algorithm.',
+  example: {
+    request: { sub: 'u-1', role: 'agent', ttl: 900 },
+    settings: {
+      claimsSchema: {
+        type: 'object',
+        properties: { sub: { type: 'string', minLength: 1 }, role: { enum: ['member', 'agent'] } },
+        required: ['sub'],
+        additionalProperties: false
+      }
+    }
+  },
   requestSchema: CustomRequestSchema,
   optionsSchema: CustomOptionsSchema,
   algs: ['HS256', 'RS256', 'ES256', 'EdDSA'],

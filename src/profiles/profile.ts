@@ -1,4 +1,4 @@
-// The contract every token profile implements: its schemas, algorithms, lifetime rules, claim building and verify rules.
+// The contract every token profile implements: its schemas, algorithms, lifetime rules, claim building, verify rules and docs.
 import type { TSchema } from 'typebox'
 import type { FieldError } from '../errors.js'
 import type { Alg, JsonObject, ProfileName, Tenant, TokenPolicy } from '../types.js'
@@ -33,10 +33,22 @@ export interface VerifyClaimsContext {
   requestClaims?: (claims: JsonObject) => FieldError[]
 }
 
+/** A request body the profile accepts, and tenant settings it fits: documentation, checked by the profile tests. */
+export interface ProfileExample {
+  readonly request: JsonObject
+  /** The settings of POST /v1/admin/tenants beyond id, name and profile, when the profile needs any. */
+  readonly settings?: { readonly profileOptions?: JsonObject, readonly claimsSchema?: JsonObject }
+}
+
 /** `Name` is the profile's literal name: the registry derives `ProfileName` from the profiles it lists. */
 export interface Profile<Name extends string = ProfileName> {
   readonly name: Name
-  /** Body of POST /tokens (with the optional `ttl`); for OpenAPI and validation. */
+  /** The platform, as a picker names it, e.g. 'Sunshine Conversations (Smooch)'. */
+  readonly title: string
+  /** One sentence for the OpenAPI document and the dashboard: what the tokens carry and how they are signed. */
+  readonly description: string
+  readonly example: ProfileExample
+  /** Body of POST /tokens (with the optional `ttl`): validation, the OpenAPI document and the dashboard read it. */
   readonly requestSchema: TSchema
   /** The tenant's `profileOptions`. */
   readonly optionsSchema: TSchema

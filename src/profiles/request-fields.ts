@@ -6,9 +6,9 @@ export const TtlField = Type.Optional(Type.Integer({
   description: 'Token lifetime in seconds; outside the tenant policy [minTtl, maxTtl] it is a 400 TTL_OUT_OF_RANGE'
 }))
 
-/** A required text field: an id or a name. */
-export const Text = (description: string): ReturnType<typeof Type.String> =>
-  Type.String({ minLength: 1, maxLength: 1024, description })
+/** A required text field: an id or a name; `title` labels it in the dashboard. */
+export const Text = (description: string, title?: string): ReturnType<typeof Type.String> =>
+  Type.String({ minLength: 1, maxLength: 1024, ...(title === undefined ? {} : { title }), description })
 
 /** An optional or required email address (format email). */
 export const Email = (description: string): ReturnType<typeof Type.String> =>

@@ -16,6 +16,9 @@ export type SmoochRequest = Static<typeof SmoochRequestSchema>
 
 export const smooch: Profile<'smooch'> = {
   name: 'smooch',
+  title: 'Sunshine Conversations (Smooch)',
+  description: 'App-user tokens for Sunshine Conversations (Smooch): scope "appUser" and a string userId, HS256 with the app\'s key id.',
+  example: { request: { userId: '12345' } },
   requestSchema: SmoochRequestSchema,
   optionsSchema: NoOptions,
   algs: ['HS256'],

@@ -32,7 +32,11 @@ export const TiledeskRequestSchema = Type.Object({
 export type TiledeskRequest = Static<typeof TiledeskRequestSchema>
 
 export const TiledeskOptionsSchema = Type.Object({
-  projectId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$', description: 'The Tiledesk project id; the token audience names it' })
+  projectId: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,128}$',
+    title: 'Project id',
+    description: 'The Tiledesk project id; the token audience is https://tiledesk.com/projects/<project id>'
+  })
 }, { additionalProperties: false })
 export type TiledeskOptions = Static<typeof TiledeskOptionsSchema>
 
@@ -50,6 +54,12 @@ function attributeErrors (body: JsonObject): FieldError[] {
 
 export const tiledesk: Profile<'tiledesk'> = {
   name: 'tiledesk',
+  title: 'Tiledesk',
+  description: 'Custom-authentication tokens for Tiledesk: _id, sub "userexternal", the project audience and custom string attributes, HS256.',
+  example: {
+    request: { _id: 'u-7', firstname: 'Grace', email: 'grace@example.com', attributes: { plan: 'gold' } },
+    settings: { profileOptions: { projectId: '64f0c2a1b2' } }
+  },
   requestSchema: TiledeskRequestSchema,
   optionsSchema: TiledeskOptionsSchema,
   algs: ['HS256'],
