@@ -8,9 +8,9 @@ export const REGISTERED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti
 export const CUSTOM_OWNED_CLAIMS = ['iss', 'aud', 'exp', 'nbf', 'iat', 'jti'] as const
 
 /**
- * Sets an own, enumerable property: a key such as `__proto__` stays data, never reaches the prototype. On a plain
- * object only `__proto__` is an accessor inherited from Object.prototype, so every other name is set by plain
- * assignment (the same own data property, without defineProperty's slow path on every claim of every token).
+ * Sets an own, enumerable data property of a plain object. Security invariant: no claim name, `__proto__`
+ * included, ever writes to a prototype. `__proto__` is the one accessor a plain object inherits, so only it
+ * needs defineProperty; any other name assigned plainly gives the same own data property.
  */
 export function putClaim (claims: JsonObject, name: string, value: unknown): void {
   if (name === '__proto__') Object.defineProperty(claims, name, { value, enumerable: true, writable: true, configurable: true })

@@ -57,7 +57,7 @@ export interface Profile<Name extends string = ProfileName> {
   readonly ttlBounds: TtlBounds
   /** Token policy of a tenant that sets none. */
   readonly policyDefaults: TokenPolicy
-  /** Claims the profile sets; a request naming one is a 400. */
+  /** Claims the profile sets; a request naming one is a 400 (a security invariant: requests never override them). */
   readonly ownedClaims: readonly string[]
   /** Checks of a schema-valid body that depend on the tenant or on several fields; paths are JSON pointers into the body. */
   readonly checkBody?: (body: JsonObject, tenant: Tenant) => FieldError[]

@@ -89,6 +89,7 @@ export async function verifyToken (token: string, context: VerifyContext): Promi
         const verifier = key.alg === 'HS256'
           ? new TextEncoder().encode(context.material(key))
           : await importJWK(key.publicJwk as Parameters<typeof importJWK>[0], key.alg)
+        // Security invariant: the key's own alg only, so a token's header cannot choose how it is checked.
         await compactVerify(token, verifier, { algorithms: [key.alg] })
       } catch {
         reasons.push('the signature does not verify with the key')
