@@ -6,7 +6,6 @@ import { caught, IAT, pathsOf, tenantOf } from './fixtures/tenants.js'
 t.test('the registry holds every profile under its own name', async t => {
   t.strictSame(Object.keys(PROFILES), [...PROFILE_NAMES], 'in registry order')
   t.equal(new Set(PROFILE_NAMES).size, PROFILE_NAMES.length, 'no name twice')
-  t.strictSame(PROFILE_NAMES, ['smooch', 'khoros', 'tiledesk', 'sceyt', 'chat-widget', 'custom'])
   for (const name of PROFILE_NAMES) t.equal(getProfile(name).name, name)
 })
 
