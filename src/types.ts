@@ -1,11 +1,11 @@
 // Domain types shared by the core, the stores and the HTTP layer.
+import type { ProfileName } from './profiles/registry.js'
 
 export const ALGS = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const
 export type Alg = typeof ALGS[number]
 
-// The profile names come from the profile registry. It imports nothing but types from this module, so
-// re-exporting a value from it here makes no import cycle at run time; keep it that way.
-import type { ProfileName } from './profiles/registry.js'
+// The profile names are derived from the profile registry. The registry and the profiles import only types from
+// this module, so this re-export is no import cycle at run time: keep it so (test/src/profiles/registry.test.ts).
 export { PROFILE_NAMES, type ProfileName } from './profiles/registry.js'
 
 export type JsonObject = Record<string, unknown>
