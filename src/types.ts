@@ -1,10 +1,12 @@
 // Domain types shared by the core, the stores and the HTTP layer.
+import type { ProfileName } from './profiles/registry.js'
 
 export const ALGS = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const
 export type Alg = typeof ALGS[number]
 
-export const PROFILE_NAMES = ['smooch', 'khoros', 'tiledesk', 'sceyt', 'chat-widget', 'custom'] as const
-export type ProfileName = typeof PROFILE_NAMES[number]
+// The profile names are derived from the profile registry. The registry and the profiles import only types from
+// this module, so this re-export is no import cycle at run time: keep it so (test/src/profiles/registry.test.ts).
+export { PROFILE_NAMES, type ProfileName } from './profiles/registry.js'
 
 export type JsonObject = Record<string, unknown>
 

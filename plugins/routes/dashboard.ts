@@ -1,9 +1,10 @@
-// The operator dashboard at /admin: static HTML, CSS and ES modules from public/admin, under a strict CSP.
+// The operator dashboard at /admin: static HTML, CSS and ES modules from public/admin, and the profiles it offers, under a strict CSP.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { TokenmintError } from '../../src/errors.js'
+import { describeProfiles } from '../../src/profiles/index.js'
 
 export interface DashboardOptions {
   /** Folder holding index.html and its assets (default: public/admin of the project). */
@@ -57,6 +58,8 @@ export default async function dashboardRoutes (app: FastifyInstance, options: Da
   }
   const assets = loadAssets(root)
   const index = assets.get('index.html') as { body: Buffer, type: string }
+  // The form's profile picker and option fields come from the profile registry, never restated in the browser code.
+  const profiles = JSON.stringify({ profiles: describeProfiles() })
 
   // Encapsulated: these headers go on the dashboard's responses only, errors included.
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -71,6 +74,7 @@ export default async function dashboardRoutes (app: FastifyInstance, options: Da
   const page = { schema: { hide: true } }
   app.get('/admin', page, async (_request, reply) => await reply.type(index.type).send(index.body))
   app.get('/admin/', page, async (_request, reply) => await reply.type(index.type).send(index.body))
+  app.get('/admin/profiles.json', page, async (_request, reply) => await reply.type('application/json; charset=utf-8').send(profiles))
   app.get<{ Params: { file: string } }>('/admin/:file', page, async (request, reply) => {
     const asset = assets.get(request.params.file)
     if (asset === undefined) throw new TokenmintError('NOT_FOUND', `no dashboard file ${request.params.file}`)

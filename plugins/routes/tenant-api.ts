@@ -1,10 +1,12 @@
 // Routes of tenant backends under /v1/tenants/:tenant: API-key authentication, a shared per-tenant rate limit, issuance.
 import rateLimit from '@fastify/rate-limit'
+import type { SwaggerTransform } from '@fastify/swagger'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { bearerToken, parseApiKey, type ParsedApiKey } from '../../src/api-keys.js'
 import { TokenmintError } from '../../src/errors.js'
+import { issueBodyDocument } from '../../src/profiles/index.js'
 import type { TenantRuntime } from '../../src/tenant-runtime.js'
 import { rateLimitStore } from '../app/rate-limit-store.js'
 import { TenantParams, problems } from '../../src/schemas/common.js'
@@ -24,10 +26,11 @@ const IssuedToken = Type.Object({
   expiresAt: Type.Integer({ description: 'Unix seconds, the token\'s exp' })
 })
 
-const IssueBody = Type.Object({}, {
-  additionalProperties: true,
-  description: 'The profile\'s fields (see the README): smooch {userId}, khoros {userId, platform?, givenName}, tiledesk {_id, firstname?, lastname?, email?, attributes?}, sceyt {sub, notBefore?}, chat-widget {name, email, external_id?}, custom: the tenant\'s schema; every profile takes ttl (seconds).'
-})
+/** Validates only that the body is an object: the tenant's profile checks the rest (runtime.issue). */
+const IssueBody = Type.Object({}, { additionalProperties: true })
+/** The OpenAPI document shows every profile's request schema and example instead, from the profile registry. */
+const ISSUE_BODY_DOCUMENT = issueBodyDocument()
+const documentIssueBody: SwaggerTransform = ({ schema, url }) => ({ schema: { ...schema, body: structuredClone(ISSUE_BODY_DOCUMENT) }, url })
 
 const runtimeOf = (request: FastifyRequest): TenantRuntime => request.tenantRuntime as TenantRuntime
 
@@ -107,7 +110,8 @@ export default async function tenantApi (fastify: FastifyInstance) {
       params: TenantParams,
       body: IssueBody,
       response: { 201: IssuedToken, ...problems(400, 401, 403, 404, 409, 413, 415, 429, 503) }
-    }
+    },
+    config: { swaggerTransform: documentIssueBody }
   }, async (request, reply) => {
     const runtime = runtimeOf(request)
     const issued = await runtime.issue(request.body, clock())

@@ -4,6 +4,7 @@ import { showAudit } from './audit.js'
 import { h, replace } from './dom.js'
 import { clearMessages, onUnauthorized, showError, showNotice } from './messages.js'
 import { showTenant } from './tenant-detail.js'
+import { loadProfiles } from './profiles.js'
 import { renderTenantForm } from './tenant-form.js'
 
 const PAGE_SIZE = 50
@@ -81,11 +82,19 @@ async function selectTenant (id, created) {
   await showTenant($('tenant-pane'), id, { created, onAudit: openAudit })
 }
 
-function newTenant () {
+async function newTenant () {
   clearMessages()
   state.selected = null
   renderList()
+  let profiles
+  try {
+    profiles = await loadProfiles()
+  } catch (err) {
+    showError(err)
+    return
+  }
   replace($('tenant-pane'), renderTenantForm({
+    profiles,
     onCreated: async (tenant) => {
       mergeTenants([tenant])
       showNotice(`Tenant ${tenant.id} created.`)

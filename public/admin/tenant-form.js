@@ -1,82 +1,124 @@
-// The create-tenant form: a profile picker that asks for exactly the options each profile needs.
+// The create-tenant form: a profile picker that asks for exactly the settings each profile describes.
 import { api } from './api.js'
 import { field, h } from './dom.js'
 import { clearMessages, showError, showWarnings } from './messages.js'
 
-export const PROFILES = {
-  smooch: 'Sunshine Conversations (Smooch): HS256, userId',
-  khoros: 'Khoros Brand Messenger: HS256, userId, platform, givenName',
-  tiledesk: 'Tiledesk: HS256, audience names the project',
-  sceyt: 'Sceyt: RS256, aid claim, JWKS published',
-  'chat-widget': 'Chat widget (Zendesk-style): HS256, name, email, external_id',
-  custom: 'Custom: your JSON Schema, any algorithm'
-}
-
-const EXAMPLE_SCHEMA = JSON.stringify({
-  type: 'object',
-  properties: { sub: { type: 'string', minLength: 1 }, role: { enum: ['member', 'agent'] } },
-  required: ['sub'],
-  additionalProperties: false
-}, null, 2)
-
 const input = (id, attrs = {}) => h('input', { id, name: id, type: 'text', autocomplete: 'off', spellcheck: 'false', ...attrs })
+
+const fieldError = (message, path) => Object.assign(new Error(message), { fieldPath: path })
 
 /** Parses a JSON textarea; a blank one is undefined. Throws a field error shaped like the API's. */
 function jsonField (textarea, path, required) {
   const text = textarea.value.trim()
   if (text === '') {
-    if (required) throw Object.assign(new Error(`${path} is required`), { fieldPath: path })
+    if (required) throw fieldError(`${path} is required`, path)
     return undefined
   }
   let value
   try {
     value = JSON.parse(text)
   } catch (err) {
-    throw Object.assign(new Error(`${path} is not valid JSON: ${err.message}`), { fieldPath: path })
+    throw fieldError(`${path} is not valid JSON: ${err.message}`, path)
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw Object.assign(new Error(`${path} must be a JSON object`), { fieldPath: path })
-  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fieldError(`${path} must be a JSON object`, path)
   return value
 }
 
-/** The form; `onCreated(tenant)` gets the 201 body (with initialSecret when one was generated). */
-export function renderTenantForm ({ onCreated, onCancel }) {
-  const profile = h('select', { id: 'new-profile', name: 'profile', 'data-path': '/profile' },
-    Object.entries(PROFILES).map(([name, text]) => h('option', { value: name }, `${name} — ${text}`)))
-
-  const platform = h('select', { id: 'opt-platform', 'data-path': '/profileOptions/platform' },
-    h('option', { value: '' }, 'profile default (web)'),
-    ['ios', 'android', 'web'].map(p => h('option', { value: p }, p)))
-  const projectId = input('opt-projectId', { required: true, 'data-path': '/profileOptions/projectId', placeholder: 'e.g. 64f0c2a1b2' })
-  const applicationId = input('opt-applicationId', { required: true, 'data-path': '/profileOptions/applicationId', placeholder: 'e.g. 8lwox2ge93' })
-  const alg = h('select', { id: 'opt-alg', 'data-path': '/alg' }, ['HS256', 'RS256', 'ES256', 'EdDSA'].map(a => h('option', { value: a }, a)))
-  const claimsSchema = h('textarea', { id: 'opt-claimsSchema', rows: 9, spellcheck: 'false', 'data-path': '/claimsSchema' })
-  claimsSchema.value = EXAMPLE_SCHEMA
-  const staticClaims = h('textarea', { id: 'opt-staticClaims', rows: 3, spellcheck: 'false', 'data-path': '/staticClaims', placeholder: '{"iss": "https://example.com"}' })
-
-  const noOptions = (name) => h('p', { class: 'muted' }, `The ${name} profile needs no options.`)
-  const optionSets = {
-    smooch: [noOptions('smooch')],
-    khoros: [field('Default platform', platform, 'Used when a token request names no platform.')],
-    tiledesk: [field('Project id', projectId, 'The token audience is https://tiledesk.com/projects/<project id>.')],
-    sceyt: [field('Application id', applicationId, 'Sent as the aid claim.')],
-    'chat-widget': [noOptions('chat-widget')],
-    custom: [
-      field('Algorithm', alg),
-      field('Claims JSON Schema (draft 2020-12)', claimsSchema, 'Request claims are validated against it.'),
-      field('Static claims (JSON, optional)', staticClaims, 'Added to every token.')
-    ]
+/** JSON when the text parses as JSON, else the text itself: a string or a list for an option such as audience. */
+function jsonOrText (text) {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
   }
-  const fieldsets = Object.fromEntries(Object.entries(optionSets).map(([name, children]) =>
-    [name, h('fieldset', { class: 'options', dataset: { profile: name } }, h('legend', {}, `${name} options`), children)]))
+}
+
+/** One profileOptions member: its labelled control, and how to read its value (undefined when left out). */
+function optionControl (profile, option) {
+  const id = `opt-${profile.name}-${option.name}`
+  const path = `/profileOptions/${option.name}`
+  const example = option.example === undefined ? undefined : `e.g. ${typeof option.example === 'string' ? option.example : JSON.stringify(option.example)}`
+  if (option.input === 'checkbox') {
+    const box = h('input', { id, type: 'checkbox', 'data-path': path, 'aria-describedby': option.hint === undefined ? undefined : `${id}-hint` })
+    return {
+      element: h('div', { class: 'field field-check' }, box, h('label', { for: id }, option.label),
+        option.hint === undefined ? null : h('small', { class: 'hint', id: `${id}-hint` }, option.hint)),
+      read: () => box.checked ? true : undefined
+    }
+  }
+  if (option.input === 'select') {
+    const unset = option.default === undefined ? 'not set' : `profile default (${option.default})`
+    const select = h('select', { id, 'data-path': path },
+      option.required ? null : h('option', { value: '' }, unset),
+      option.choices.map(choice => h('option', { value: choice }, choice)))
+    return { element: field(option.label, select, option.hint), read: () => select.value === '' ? undefined : select.value }
+  }
+  const text = input(id, { required: option.required, 'data-path': path, placeholder: example })
+  const read = () => {
+    const value = text.value.trim()
+    if (value === '') return undefined
+    return option.input === 'json' ? jsonOrText(value) : value
+  }
+  return { element: field(option.label, text, option.hint), read }
+}
+
+/** The fieldset of one profile, and how to add its settings to a tenant body. */
+function profileSettings (profile) {
+  const parts = []
+  const readers = []
+  if (profile.algs.length > 1) {
+    const alg = h('select', { id: `opt-${profile.name}-alg`, 'data-path': '/alg' }, profile.algs.map(a => h('option', { value: a }, a)))
+    parts.push(field('Algorithm', alg, `${profile.algs[0]} unless you pick another.`))
+    readers.push(body => { body.alg = alg.value })
+  }
+  const options = profile.options.map(option => ({ option, ...optionControl(profile, option) }))
+  parts.push(options.map(({ element }) => element))
+  if (options.length > 0) {
+    readers.push(body => {
+      const values = {}
+      for (const { option, read } of options) {
+        const value = read()
+        if (value !== undefined) values[option.name] = value
+      }
+      if (Object.keys(values).length > 0) body.profileOptions = values
+    })
+  }
+  if (profile.tenantClaims) {
+    const claimsSchema = h('textarea', { id: `opt-${profile.name}-claimsSchema`, rows: 9, spellcheck: 'false', 'data-path': '/claimsSchema' })
+    const example = profile.example.settings?.claimsSchema
+    if (example !== undefined) claimsSchema.value = JSON.stringify(example, null, 2)
+    const staticClaims = h('textarea', {
+      id: `opt-${profile.name}-staticClaims`, rows: 3, spellcheck: 'false', 'data-path': '/staticClaims', placeholder: '{"tier": "gold"}'
+    })
+    parts.push(
+      field('Claims JSON Schema (draft 2020-12)', claimsSchema, 'Request claims are validated against it.'),
+      field('Static claims (JSON, optional)', staticClaims, 'Added to every token.'))
+    readers.push(body => {
+      body.claimsSchema = jsonField(claimsSchema, '/claimsSchema', true)
+      const statics = jsonField(staticClaims, '/staticClaims', false)
+      if (statics !== undefined) body.staticClaims = statics
+    })
+  }
+  if (readers.length === 0) parts.push(h('p', { class: 'muted' }, `The ${profile.name} profile needs no options.`))
+  parts.push(h('p', { class: 'muted small' }, 'Token requests then send, for example: ', h('code', {}, JSON.stringify(profile.example.request))))
+
+  const fieldset = h('fieldset', { class: 'options', dataset: { profile: profile.name } },
+    h('legend', {}, `${profile.name} options`), h('p', { class: 'muted small' }, profile.description), parts)
+  return { fieldset, addTo: body => { for (const read of readers) read(body) } }
+}
+
+/** The form for `profiles` (see loadProfiles); `onCreated(tenant)` gets the 201 body (with initialSecret when one was generated). */
+export function renderTenantForm ({ profiles, onCreated, onCancel }) {
+  const profile = h('select', { id: 'new-profile', name: 'profile', 'data-path': '/profile' },
+    profiles.map(p => h('option', { value: p.name }, `${p.name} — ${p.title} (${p.algs.join(', ')})`)))
+  const settings = new Map(profiles.map(p => [p.name, profileSettings(p)]))
 
   const showOptions = () => {
-    for (const [name, set] of Object.entries(fieldsets)) {
+    for (const [name, { fieldset }] of settings) {
       const on = name === profile.value
-      set.hidden = !on
+      fieldset.hidden = !on
       // A disabled fieldset's controls are neither validated nor submitted.
-      set.disabled = !on
+      fieldset.disabled = !on
     }
   }
   profile.addEventListener('change', showOptions)
@@ -92,7 +134,7 @@ export function renderTenantForm ({ onCreated, onCancel }) {
       field('Tenant id', id, 'Lowercase letters, digits and dashes; 2 to 63 characters.'),
       field('Name', name)),
     field('Profile', profile),
-    Object.values(fieldsets),
+    [...settings.values()].map(({ fieldset }) => fieldset),
     h('div', { class: 'field field-check' }, generateKey, h('label', { for: generateKey.id }, 'Generate the first key now'),
       h('small', { class: 'hint' }, 'An HS256 secret is shown once, right after creation. Untick to import a key later.')),
     h('div', { class: 'actions' }, submit, h('button', { type: 'button', onclick: onCancel }, 'Cancel')))
@@ -102,15 +144,7 @@ export function renderTenantForm ({ onCreated, onCancel }) {
     clearMessages()
     const body = { id: id.value.trim(), name: name.value.trim(), profile: profile.value }
     try {
-      if (profile.value === 'khoros' && platform.value !== '') body.profileOptions = { platform: platform.value }
-      if (profile.value === 'tiledesk') body.profileOptions = { projectId: projectId.value.trim() }
-      if (profile.value === 'sceyt') body.profileOptions = { applicationId: applicationId.value.trim() }
-      if (profile.value === 'custom') {
-        body.alg = alg.value
-        body.claimsSchema = jsonField(claimsSchema, '/claimsSchema', true)
-        const statics = jsonField(staticClaims, '/staticClaims', false)
-        if (statics !== undefined) body.staticClaims = statics
-      }
+      settings.get(profile.value).addTo(body)
     } catch (err) {
       showError(err, form)
       return

@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer'
 import safeRegex from 'safe-regex2'
 import { TokenmintError, type FieldError } from '../errors.js'
 import type { JsonObject } from '../types.js'
-import { CUSTOM_OWNED_CLAIMS } from './fields.js'
+import { CUSTOM_OWNED_CLAIMS } from './claim-set.js'
 import { createAjv, fieldErrors, isJsonObject, pointerToken, UNSAFE_KEYS, validationFailed } from './validator.js'
 
 export const CLAIMS_SCHEMA_MAX_BYTES = 32 * 1024

@@ -2,8 +2,10 @@
 import { Type, type Static } from 'typebox'
 import { TokenmintError } from '../errors.js'
 import type { JsonObject } from '../types.js'
-import { DEFAULT_POLICY, Text, TtlField } from './fields.js'
+import { DEFAULT_POLICY } from './policy-defaults.js'
 import type { Profile } from './profile.js'
+import { Text, TtlField } from './request-fields.js'
+import { claimReasons, isNonEmptyString } from './verify-rules.js'
 
 export const SCEYT_MIN_TTL = 600
 export const SCEYT_MAX_TTL = 43_200
@@ -19,12 +21,15 @@ export const SceytRequestSchema = Type.Object({
 export type SceytRequest = Static<typeof SceytRequestSchema>
 
 export const SceytOptionsSchema = Type.Object({
-  applicationId: Text('The Sceyt application id, sent as the aid claim')
+  applicationId: Text('The Sceyt application id, sent as the aid claim', 'Application id')
 }, { additionalProperties: false })
 export type SceytOptions = Static<typeof SceytOptionsSchema>
 
-export const sceyt: Profile = {
+export const sceyt: Profile<'sceyt'> = {
   name: 'sceyt',
+  title: 'Sceyt',
+  description: 'Chat access tokens for Sceyt: sub, the application id (aid) and a not-before, RS256 published in the JWKS, 10 minutes to 12 hours.',
+  example: { request: { sub: 'user-1', ttl: 3600 }, settings: { profileOptions: { applicationId: '8lwox2ge93' } } },
   requestSchema: SceytRequestSchema,
   optionsSchema: SceytOptionsSchema,
   algs: ['RS256'],
@@ -44,5 +49,10 @@ export const sceyt: Profile = {
     claims.nbf = iat + notBefore
     claims.exp = exp
     return { claims }
-  }
+  },
+  verifyClaims: (claims, tenant) => claimReasons([
+    ['sub', isNonEmptyString(claims.sub), 'must be a non-empty string'],
+    ['aid', claims.aid === tenant.profileOptions.applicationId, 'must be the application id'],
+    ['nbf', typeof claims.nbf === 'number', 'is required']
+  ])
 }

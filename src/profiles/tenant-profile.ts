@@ -1,7 +1,7 @@
 // A tenant's profile compiled once per tenant version: strict body validation and claim building for the issuance hot path.
 import { TokenmintError, type FieldError } from '../errors.js'
 import type { JsonObject, Tenant } from '../types.js'
-import { putClaim } from './claims.js'
+import { putClaim } from './claim-set.js'
 import type { BuiltClaims, ClaimsContext, Profile } from './profile.js'
 import { getProfile } from './registry.js'
 import { ttlRange } from './ttl.js'
@@ -30,7 +30,10 @@ const TtlOnly = Object.freeze({ type: 'object', properties: { ttl: { type: 'inte
 /** The owners of a profile's claims, shared by its tenants that have no static claims. */
 const profileOwners = new Map<string, ReadonlyMap<string, string>>()
 
-/** Who sets each claim a request may not: the profile, or the tenant's static claims. */
+/**
+ * Who sets each claim a request may not: the profile, or the tenant's static claims. Security invariant: a request
+ * naming one of them is refused, never merged, so a caller cannot forge scope, iss, aud, exp or a static claim.
+ */
 function claimOwners (profile: Profile, tenant: Tenant): ReadonlyMap<string, string> {
   const statics = Object.keys(tenant.staticClaims ?? {})
   const shared = statics.length === 0 ? profileOwners.get(profile.name) : undefined
@@ -44,9 +47,8 @@ function claimOwners (profile: Profile, tenant: Tenant): ReadonlyMap<string, str
 }
 
 /**
- * One object per tenant version, with its methods on the prototype: issuance for a tenant then visits this object
- * alone, where closures would add a function and a context object each (with thousands of tenants cached, every
- * object on the path is a likely cache miss).
+ * The compiled profile of one tenant version. A class rather than closures: measured faster with many tenants
+ * cached (bench case `tenants`).
  */
 class TenantProfile implements CompiledTenantProfile {
   readonly profile: Profile

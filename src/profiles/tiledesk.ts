@@ -2,10 +2,12 @@
 import { Type, type Static } from 'typebox'
 import type { FieldError } from '../errors.js'
 import type { JsonObject } from '../types.js'
-import { putClaims, withTimes } from './claims.js'
-import { DEFAULT_POLICY, Email, REGISTERED_CLAIMS, Text, TtlField } from './fields.js'
+import { putClaims, REGISTERED_CLAIMS, withTimes } from './claim-set.js'
+import { DEFAULT_POLICY } from './policy-defaults.js'
 import type { Profile } from './profile.js'
+import { Email, Text, TtlField } from './request-fields.js'
 import { isJsonObject, pointerToken } from './validator.js'
+import { claimReasons, isNonEmptyString } from './verify-rules.js'
 
 export const TILEDESK_SUBJECT = 'userexternal'
 export const tiledeskAudience = (projectId: string): string => `https://tiledesk.com/projects/${projectId}`
@@ -30,7 +32,11 @@ export const TiledeskRequestSchema = Type.Object({
 export type TiledeskRequest = Static<typeof TiledeskRequestSchema>
 
 export const TiledeskOptionsSchema = Type.Object({
-  projectId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$', description: 'The Tiledesk project id; the token audience names it' })
+  projectId: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,128}$',
+    title: 'Project id',
+    description: 'The Tiledesk project id; the token audience is https://tiledesk.com/projects/<project id>'
+  })
 }, { additionalProperties: false })
 export type TiledeskOptions = Static<typeof TiledeskOptionsSchema>
 
@@ -46,8 +52,14 @@ function attributeErrors (body: JsonObject): FieldError[] {
   return errors
 }
 
-export const tiledesk: Profile = {
+export const tiledesk: Profile<'tiledesk'> = {
   name: 'tiledesk',
+  title: 'Tiledesk',
+  description: 'Custom-authentication tokens for Tiledesk: _id, sub "userexternal", the project audience and custom string attributes, HS256.',
+  example: {
+    request: { _id: 'u-7', firstname: 'Grace', email: 'grace@example.com', attributes: { plan: 'gold' } },
+    settings: { profileOptions: { projectId: '64f0c2a1b2' } }
+  },
   requestSchema: TiledeskRequestSchema,
   optionsSchema: TiledeskOptionsSchema,
   algs: ['HS256'],
@@ -62,5 +74,10 @@ export const tiledesk: Profile = {
     }
     if (isJsonObject(body.attributes)) putClaims(claims, body.attributes)
     return { claims: withTimes(claims, { iat, exp, issuer }) }
-  }
+  },
+  verifyClaims: (claims, tenant) => claimReasons([
+    ['_id', isNonEmptyString(claims._id), 'must be a non-empty string'],
+    ['sub', claims.sub === TILEDESK_SUBJECT, `must be "${TILEDESK_SUBJECT}"`],
+    ['aud', claims.aud === tiledeskAudience(String(tenant.profileOptions.projectId)), 'must be the project\'s audience']
+  ])
 }

@@ -1,7 +1,7 @@
 // Token lifetime rules: a request's ttl checked against the tenant policy (never clamped), and policies checked against their profile.
 import { TokenmintError, type FieldError } from '../errors.js'
 import type { TokenPolicy } from '../types.js'
-import { MAX_CLOCK_SKEW, TTL_LIMITS } from './fields.js'
+import { MAX_CLOCK_SKEW, TTL_LIMITS } from './policy-defaults.js'
 import type { Profile } from './profile.js'
 import { isJsonObject, pointerToken, validationFailed } from './validator.js'
 

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { jwtVerify } from 'jose'
 import { chromium, type Page } from 'playwright-core'
 import t from 'tap'
+import { describeProfiles } from '../../../src/profiles/index.js'
+import { PROFILE_NAMES } from '../../../src/types.js'
 import { ADMIN_TOKEN, build } from '../../helpers/build.js'
 import { adminHeaders, issue } from '../../helpers/tenants.js'
 
@@ -50,6 +52,17 @@ t.test('/admin serves the dashboard page and its files with a strict CSP', async
     t.match(res.headers['content-security-policy'], "default-src 'none'", 'errors carry the policy too')
   }
   t.equal((await app.inject('/v1/admin/tenants')).headers['content-security-policy'], undefined, 'the API is not affected')
+})
+
+t.test('/admin/profiles.json describes the registry\'s profiles for the form', async t => {
+  const { app } = await build(t)
+  const res = await app.inject('/admin/profiles.json')
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^application\/json/)
+  t.match(res.headers['content-security-policy'], "default-src 'none'")
+  const { profiles } = res.json()
+  t.same(profiles.map((p: { name: string }) => p.name), [...PROFILE_NAMES], 'every profile, in registry order')
+  t.same(profiles, JSON.parse(JSON.stringify(describeProfiles())))
 })
 
 t.test('the dashboard code never writes server data as HTML and loads nothing from elsewhere', async t => {
@@ -142,6 +155,9 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
 
   // Tenant creation: the profile picker asks for each profile's options; API field errors are shown.
   await page.getByRole('button', { name: 'New tenant' }).first().click()
+  await page.getByLabel('Profile').selectOption('khoros')
+  t.same(await page.getByLabel('Default platform').locator('option').allInnerTexts(), ['profile default (web)', 'ios', 'android', 'web'],
+    'khoros offers its platforms, with the default the profile names')
   await page.getByLabel('Profile').selectOption('tiledesk')
   t.ok(await page.getByLabel('Project id').isVisible(), 'tiledesk asks for the project id')
   await page.getByLabel('Profile').selectOption('sceyt')
@@ -150,6 +166,8 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
   await page.getByLabel('Profile').selectOption('custom')
   t.ok(await page.getByLabel('Claims JSON Schema (draft 2020-12)').isVisible(), 'custom asks for a schema')
   t.ok(await page.getByLabel('Algorithm').isVisible())
+  t.same(await page.getByLabel('Algorithm').locator('option').allInnerTexts(), ['HS256', 'RS256', 'ES256', 'EdDSA'])
+  t.ok(await page.getByLabel('Issuer').isVisible(), 'custom offers its options too')
   await page.getByLabel('Profile').selectOption('smooch')
   t.match(await page.locator('fieldset[data-profile="smooch"]').innerText(), 'needs no options')
 

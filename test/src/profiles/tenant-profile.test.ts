@@ -1,12 +1,7 @@
 import t from 'tap'
-import { compileTenantProfile, getProfile, PROFILES } from '../../../src/profiles/index.js'
+import { compileTenantProfile, getProfile } from '../../../src/profiles/index.js'
 import { PROFILE_NAMES } from '../../../src/types.js'
 import { caught, IAT, pathsOf, tenantOf } from './fixtures/tenants.js'
-
-t.test('the registry holds every profile under its own name', async t => {
-  t.strictSame(Object.keys(PROFILES).sort(), [...PROFILE_NAMES].sort())
-  for (const name of PROFILE_NAMES) t.equal(getProfile(name).name, name)
-})
 
 t.test('every profile owns iat, exp, nbf, iss and jti, and documents ttl in its request schema', async t => {
   for (const name of PROFILE_NAMES) {

@@ -1,30 +1,29 @@
 import t from 'tap'
 import { getProfile, PROFILES, resolveTenantSettings } from '../../../src/profiles/index.js'
-import { PROFILE_NAMES } from '../../../src/types.js'
+import { PROFILE_NAMES, type ProfileName } from '../../../src/types.js'
 import { caught, messageAt, pathsOf } from './fixtures/tenants.js'
 
-const required: Record<string, Record<string, unknown>> = {
-  tiledesk: { projectId: 'p1' },
-  sceyt: { applicationId: 'app' }
-}
 const claimsSchema = { type: 'object', properties: { sub: { type: 'string' } } }
-const minimal = (profile: string): Parameters<typeof resolveTenantSettings>[0] => ({
-  profile,
-  ...(required[profile] === undefined ? {} : { profileOptions: required[profile] }),
-  ...(profile === 'custom' ? { claimsSchema } : {})
-})
+/** The least a tenant of the profile must set: its example's settings, which name every required option. */
+const minimal = (profile: ProfileName): Parameters<typeof resolveTenantSettings>[0] => ({ profile, ...PROFILES[profile].example.settings })
 
 t.test('defaults: the first allowed alg, the profile policy, option defaults', async t => {
+  for (const name of PROFILE_NAMES) {
+    const settings = resolveTenantSettings(minimal(name))
+    t.equal(settings.alg, PROFILES[name].algs[0], `${name}: the first alg`)
+    t.strictSame(settings.tokenPolicy, PROFILES[name].policyDefaults, `${name}: the profile policy`)
+  }
   const expected = {
     smooch: { alg: 'HS256', profileOptions: {} },
     khoros: { alg: 'HS256', profileOptions: { platform: 'web' } },
-    tiledesk: { alg: 'HS256', profileOptions: { projectId: 'p1' } },
-    sceyt: { alg: 'RS256', profileOptions: { applicationId: 'app' } },
+    tiledesk: { alg: 'HS256', profileOptions: { projectId: '64f0c2a1b2' } },
+    sceyt: { alg: 'RS256', profileOptions: { applicationId: '8lwox2ge93' } },
     'chat-widget': { alg: 'HS256', profileOptions: {} },
     custom: { alg: 'HS256', profileOptions: {} }
-  }
-  for (const name of PROFILE_NAMES) {
-    t.strictSame(resolveTenantSettings(minimal(name)), { ...expected[name], tokenPolicy: PROFILES[name].policyDefaults }, name)
+  } as const
+  for (const name of Object.keys(expected) as Array<keyof typeof expected>) {
+    const { alg, profileOptions } = resolveTenantSettings(minimal(name))
+    t.strictSame({ alg, profileOptions }, expected[name], `${name}: option defaults`)
   }
 })
 
@@ -47,7 +46,7 @@ t.test('an unknown profile names /profile', async t => {
 t.test('alg: none never, and only the profile\'s algorithms', async t => {
   t.match(messageAt(caught(() => resolveTenantSettings({ profile: 'smooch', alg: 'none' })), '/alg'), /never allowed/)
   t.match(messageAt(caught(() => resolveTenantSettings({ profile: 'custom', claimsSchema, alg: 'None' })), '/alg'), /never allowed/)
-  t.match(messageAt(caught(() => resolveTenantSettings({ profile: 'tiledesk', profileOptions: required.tiledesk, alg: 'RS256' })), '/alg'), /HS256 for the tiledesk profile/)
+  t.match(messageAt(caught(() => resolveTenantSettings({ profile: 'tiledesk', profileOptions: { projectId: 'p1' }, alg: 'RS256' })), '/alg'), /HS256 for the tiledesk profile/)
   t.strictSame(pathsOf(caught(() => resolveTenantSettings({ profile: 'chat-widget', alg: null }))), ['/alg'])
 })
 

@@ -1,6 +1,6 @@
 // putClaim: every name becomes an own, enumerable data property of the claims, and none reaches a prototype.
 import t from 'tap'
-import { putClaim, putClaims } from '../../../src/profiles/claims.js'
+import { putClaim, putClaims } from '../../../src/profiles/claim-set.js'
 
 t.test('names that Object.prototype also has become own claims; __proto__ stays data', async t => {
   const claims: Record<string, unknown> = {}
