@@ -3,7 +3,7 @@ import { createApiKey } from './api-keys.js'
 import type { Config } from './config.js'
 import type { Sealer } from './crypto/envelope.js'
 import { TokenmintError, invalid } from './errors.js'
-import { generateKey, type KeyMaterial } from './keys/generate.js'
+import type { KeyGenerator, KeyMaterial } from './keys/generate.js'
 import { importPrivateKeyPem, importSecret } from './keys/import.js'
 import { deriveKeyring, type KeyState } from './keys/key-state.js'
 import { getProfile, resolveTenantSettings } from './profiles/index.js'
@@ -79,6 +79,8 @@ export interface AdminServiceOptions {
   sealer: Sealer
   config: Pick<Config, 'jwksMaxAge' | 'rotationTickMs'>
   clock: Clock
+  /** Makes new key material (the app's KeygenPool makes RSA pairs off the signing threadpool). */
+  keygen: KeyGenerator
   /** Called for operator-visible warnings (e.g. a short prepublish). */
   warn?: (message: string, fields: JsonObject) => void
 }
@@ -134,6 +136,7 @@ export class AdminService {
   private readonly store: Store
   private readonly sealer: Sealer
   private readonly clock: Clock
+  private readonly keygen: KeyGenerator
   private readonly jwksMaxAge: number
   private readonly tickMs: number
   private readonly warn: (message: string, fields: JsonObject) => void
@@ -142,6 +145,7 @@ export class AdminService {
     this.store = options.store
     this.sealer = options.sealer
     this.clock = options.clock
+    this.keygen = options.keygen
     this.jwksMaxAge = options.config.jwksMaxAge
     this.tickMs = options.config.rotationTickMs
     this.warn = options.warn ?? (() => {})
@@ -234,7 +238,7 @@ export class AdminService {
     let firstKey: KeyVersion | undefined
     let initialSecret: string | undefined
     if (input.generateKey !== false) {
-      const material = await generateKey(tenant.alg)
+      const material = await this.keygen.generate(tenant.alg)
       firstKey = this.keyVersion(tenant.id, material, 'generated', now, now)
       if (material.alg === 'HS256') initialSecret = material.secret
     }
@@ -327,7 +331,7 @@ export class AdminService {
       return { material: importSecret({ kid: input.kid, secret: input.secret }), source: 'imported' }
     }
     const alg = input.alg ?? tenant.alg
-    return { material: await generateKey(this.allowedAlg(tenant, alg), { modulusLength: input.modulusLength }), source: 'generated' }
+    return { material: await this.keygen.generate(this.allowedAlg(tenant, alg), { modulusLength: input.modulusLength }), source: 'generated' }
   }
 
   private allowedAlg (tenant: Tenant, alg: string): Alg {
@@ -371,7 +375,7 @@ export class AdminService {
     const at = input.at === undefined ? now + (symmetric ? 0 : prepublish * 1000) : parseTime(input.at, '/at')
     if (at < now - 1000) throw invalid('/at', 'must not be in the past')
     const publishAt = Math.max(Math.min(now, at), at - prepublish * 1000)
-    const material = await generateKey(snapshot.tenant.alg)
+    const material = await this.keygen.generate(snapshot.tenant.alg)
     const key = this.keyVersion(tenantId, material, 'generated', publishAt, Math.max(at, now))
     const warnings = symmetric ? [] : this.prepublishWarnings(Math.floor((key.activateAt - Math.max(publishAt, now)) / 1000))
     if (warnings.length > 0) this.warn('short prepublish', { tenant: tenantId, kid: key.kid, prepublish })
@@ -430,7 +434,7 @@ export class AdminService {
       let activateAt = policy.anchor + period * every
       // Late by more than a couple of ticks: a catch-up; keep the full prepublish instead of activating at once.
       if (activateAt < now + prepublish - 2 * this.tickMs) activateAt = now + prepublish
-      const material = await generateKey(snapshot.tenant.alg)
+      const material = await this.keygen.generate(snapshot.tenant.alg)
       const key = this.keyVersion(tenantId, material, 'generated', activateAt - prepublish, activateAt)
       created = await this.store.appendKey(tenantId, key, this.audit({ actor: 'scheduler', ip: '' }, 'key.rotate', tenantId, key.kid), {
         once: `rotation:${policy.anchor}:${period}`,

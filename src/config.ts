@@ -32,6 +32,8 @@ export interface Config {
   metricsTenantLabelMax: number
   /** Time a Redis command may take before it fails. */
   redisCommandTimeoutMs: number
+  /** RSA key generations one instance runs at once, in worker threads. */
+  keygenConcurrency: number
   /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of trusted proxies. */
   trustProxy: boolean | number | string
   /** Embedded dev mode: in-process store, generated secrets. */
@@ -154,6 +156,7 @@ export function loadConfig (env: Env = process.env): Config {
     rotationTickMs: integer(env, 'ROTATION_TICK_MS', 1000, 50, 3_600_000),
     metricsTenantLabelMax: integer(env, 'METRICS_TENANT_LABEL_MAX', 100, 0, 100_000),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60_000),
+    keygenConcurrency: integer(env, 'KEYGEN_CONCURRENCY', 1, 1, 64),
     embedded,
     generatedAdminToken
   }

@@ -14,6 +14,8 @@ t.test('embedded defaults', async t => {
   t.equal(config.masterKey.key.length, 32, 'a master key is generated for the process')
   t.equal(config.publicUrl, 'http://localhost:3000')
   t.ok(config.jwksMaxAge <= 300)
+  t.equal(config.keygenConcurrency, 1, 'one RSA generation at a time')
+  t.equal(loadConfig({ KEYGEN_CONCURRENCY: '3' }).keygenConcurrency, 3)
 })
 
 t.test('Redis mode takes the master key and admin token from the environment', async t => {
@@ -44,7 +46,9 @@ t.test('bad configuration names the variable and never echoes the value', async 
     [{ CACHE_TTL_MS: '-1' }, 'CACHE_TTL_MS'],
     [{ JWKS_MAX_AGE: '301' }, 'JWKS_MAX_AGE'],
     [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
-    [{ REDIS_PREFIX: '{bad}' }, 'REDIS_PREFIX']
+    [{ REDIS_PREFIX: '{bad}' }, 'REDIS_PREFIX'],
+    [{ KEYGEN_CONCURRENCY: '0' }, 'KEYGEN_CONCURRENCY'],
+    [{ KEYGEN_CONCURRENCY: 'two' }, 'KEYGEN_CONCURRENCY']
   ]
   for (const [env, variable] of cases) {
     try {
