@@ -4,7 +4,7 @@ import type { Config } from './config.js'
 import type { Sealer } from './crypto/envelope.js'
 import { TokenmintError, invalid } from './errors.js'
 import type { KeyGenerator, KeyMaterial } from './keys/generate.js'
-import { importPrivateKeyPem, importSecret } from './keys/import.js'
+import { importedSecretWarnings, importPrivateKeyPem, importSecret } from './keys/import.js'
 import { deriveKeyring, type KeyState } from './keys/key-state.js'
 import { getProfile, resolveTenantSettings } from './profiles/index.js'
 import type { Store } from './store/store.js'
@@ -341,7 +341,7 @@ export class AdminService {
   }
 
   /** Generates or imports a key version; it activates at `activateAt` (default now) and is published at once. */
-  async addKey (tenantId: string, input: KeyInput, who: Actor): Promise<{ key: KeyView, secret?: string }> {
+  async addKey (tenantId: string, input: KeyInput, who: Actor): Promise<{ key: KeyView, secret?: string, warnings?: string[] }> {
     const snapshot = await this.snapshot(tenantId)
     const now = this.clock()
     // A past activateAt would backdate the handover and cut the previous key's retiring window short: it means now.
@@ -351,8 +351,9 @@ export class AdminService {
     if (snapshot.keys.some(key => key.kid === material.kid)) throw invalid('/kid', `kid ${material.kid} is already used by this tenant`, 'KID_EXISTS')
     const key = this.keyVersion(tenantId, material, source, Math.min(now, activateAt), activateAt)
     await this.store.appendKey(tenantId, key, this.audit(who, source === 'generated' ? 'key.generate' : 'key.import', tenantId, key.kid))
-    const out: { key: KeyView, secret?: string } = { key: this.keyViewOf(snapshot, key) }
+    const out: { key: KeyView, secret?: string, warnings?: string[] } = { key: this.keyViewOf(snapshot, key) }
     if (source === 'generated' && material.alg === 'HS256') out.secret = material.secret
+    if (source === 'imported' && material.alg === 'HS256') out.warnings = importedSecretWarnings(material.secret)
     return out
   }
 
