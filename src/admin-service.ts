@@ -4,8 +4,8 @@ import { createApiKey } from './api-keys.js'
 import type { Config } from './config.js'
 import type { Sealer } from './crypto/envelope.js'
 import { TokenmintError, invalid } from './errors.js'
-import { generateKey, type KeyMaterial } from './keys/generate.js'
-import { importPrivateKeyPem, importSecret } from './keys/import.js'
+import type { KeyGenerator, KeyMaterial } from './keys/generate.js'
+import { importedSecretWarnings, importPrivateKeyPem, importSecret } from './keys/import.js'
 import { checkPeriodSeconds, duePeriod, periodActivateAt, rotationDueAt } from './keys/policy.js'
 import { getProfile, resolveTenantSettings } from './profiles/index.js'
 import { TENANT_ID_PATTERN } from './schemas/common.js'
@@ -29,6 +29,8 @@ export interface AdminServiceOptions {
   sealer: Sealer
   config: Pick<Config, 'jwksMaxAge' | 'rotationTickMs'>
   clock: Clock
+  /** Makes new key material (the app's KeygenPool makes RSA pairs off the signing threadpool). */
+  keygen: KeyGenerator
   /** Called for operator-visible warnings (e.g. a short prepublish). */
   warn?: (message: string, fields: JsonObject) => void
 }
@@ -37,6 +39,7 @@ export class AdminService {
   private readonly store: Store
   private readonly sealer: Sealer
   private readonly clock: Clock
+  private readonly keygen: KeyGenerator
   private readonly jwksMaxAge: number
   private readonly tickMs: number
   private readonly warn: (message: string, fields: JsonObject) => void
@@ -45,6 +48,7 @@ export class AdminService {
     this.store = options.store
     this.sealer = options.sealer
     this.clock = options.clock
+    this.keygen = options.keygen
     this.jwksMaxAge = options.config.jwksMaxAge
     this.tickMs = options.config.rotationTickMs
     this.warn = options.warn ?? (() => {})
@@ -131,7 +135,7 @@ export class AdminService {
     let firstKey: KeyVersion | undefined
     let initialSecret: string | undefined
     if (input.generateKey !== false) {
-      const material = await generateKey(tenant.alg)
+      const material = await this.keygen.generate(tenant.alg)
       firstKey = this.keyVersion(tenant.id, material, 'generated', now, now)
       if (material.alg === 'HS256') initialSecret = material.secret
     }
@@ -224,7 +228,7 @@ export class AdminService {
       return { material: importSecret({ kid: input.kid, secret: input.secret }), source: 'imported' }
     }
     const alg = input.alg ?? tenant.alg
-    return { material: await generateKey(this.allowedAlg(tenant, alg), { modulusLength: input.modulusLength }), source: 'generated' }
+    return { material: await this.keygen.generate(this.allowedAlg(tenant, alg), { modulusLength: input.modulusLength }), source: 'generated' }
   }
 
   private allowedAlg (tenant: Tenant, alg: string): Alg {
@@ -246,6 +250,7 @@ export class AdminService {
     await this.store.appendKey(tenantId, key, this.audit(who, source === 'generated' ? 'key.generate' : 'key.import', tenantId, key.kid))
     const out: KeyCreated = { key: this.keyViewOf(snapshot, key) }
     if (source === 'generated' && material.alg === 'HS256') out.secret = material.secret
+    if (source === 'imported' && material.alg === 'HS256') out.warnings = importedSecretWarnings(material.secret)
     return out
   }
 
@@ -267,7 +272,7 @@ export class AdminService {
     const at = input.at === undefined ? now + (symmetric ? 0 : prepublish * 1000) : parseTime(input.at, '/at')
     if (at < now - 1000) throw invalid('/at', 'must not be in the past')
     const publishAt = Math.max(Math.min(now, at), at - prepublish * 1000)
-    const material = await generateKey(snapshot.tenant.alg)
+    const material = await this.keygen.generate(snapshot.tenant.alg)
     const key = this.keyVersion(tenantId, material, 'generated', publishAt, Math.max(at, now))
     const warnings = symmetric ? [] : this.prepublishWarnings(Math.floor((key.activateAt - Math.max(publishAt, now)) / 1000))
     if (warnings.length > 0) this.warn('short prepublish', { tenant: tenantId, kid: key.kid, prepublish })
@@ -323,7 +328,7 @@ export class AdminService {
     if (period >= 1) {
       // Late by more than a couple of ticks is a catch-up.
       const activateAt = periodActivateAt(policy, period, now, 2 * this.tickMs)
-      const material = await generateKey(snapshot.tenant.alg)
+      const material = await this.keygen.generate(snapshot.tenant.alg)
       const key = this.keyVersion(tenantId, material, 'generated', activateAt - policy.prepublish * 1000, activateAt)
       created = await this.store.appendKey(tenantId, key, this.audit({ actor: 'scheduler', ip: '' }, 'key.rotate', tenantId, key.kid), {
         once: `rotation:${policy.anchor}:${period}`,

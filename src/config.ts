@@ -3,6 +3,8 @@ import { randomBytes, createHash } from 'node:crypto'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+/** The generated one has 32 (24 random bytes in base64url). */
+const ADMIN_TOKEN_MIN_LENGTH = 32
 
 export interface MasterKey {
   id: string
@@ -32,6 +34,8 @@ export interface Config {
   metricsTenantLabelMax: number
   /** Time a Redis command may take before it fails. */
   redisCommandTimeoutMs: number
+  /** RSA key generations one instance runs at once, in worker threads. */
+  keygenConcurrency: number
   /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of trusted proxies. */
   trustProxy: boolean | number | string
   /** Embedded dev mode: in-process store, generated secrets. */
@@ -92,14 +96,17 @@ function url (name: string, raw: string, protocols: string[]): string {
 /** Validates `env` (process.env by default) into a Config, or throws ConfigError naming the variable. */
 export function loadConfig (env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535)
-  const host = env.HOST !== undefined && env.HOST !== '' ? env.HOST : '0.0.0.0'
   const redisUrl = env.REDIS_URL !== undefined && env.REDIS_URL !== '' ? url('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:']) : undefined
   const redisClusterNodes = env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_CLUSTER_NODES !== '' ? clusterNodes(env.REDIS_CLUSTER_NODES) : undefined
   const embedded = redisUrl === undefined && redisClusterNodes === undefined
+  // Dev mode prints its generated admin token: only this machine may reach it unless HOST says otherwise.
+  const host = env.HOST !== undefined && env.HOST !== '' ? env.HOST : embedded ? '127.0.0.1' : '0.0.0.0'
 
   let masterKey: MasterKey
   if (env.MASTER_KEY !== undefined && env.MASTER_KEY !== '') {
     masterKey = masterKeyFrom('MASTER_KEY', env.MASTER_KEY)
+    // Previous keys are not checked: a weak key can only be retired by keeping it as a previous one for a while.
+    if (masterKey.key.every(byte => byte === masterKey.key[0])) throw new ConfigError('MASTER_KEY', 'must not be one byte repeated: generate it, e.g. openssl rand -base64 32')
   } else if (embedded) {
     masterKey = masterKeyFrom('MASTER_KEY', randomBytes(32).toString('base64'))
   } else {
@@ -114,8 +121,8 @@ export function loadConfig (env: Env = process.env): Config {
     if (!embedded) throw new ConfigError('ADMIN_TOKEN', 'is required when REDIS_URL or REDIS_CLUSTER_NODES is set')
     adminToken = randomBytes(24).toString('base64url')
     generatedAdminToken = true
-  } else if (adminToken.length < 16) {
-    throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters')
+  } else if (adminToken.length < ADMIN_TOKEN_MIN_LENGTH) {
+    throw new ConfigError('ADMIN_TOKEN', `must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters`)
   }
 
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel
@@ -154,6 +161,7 @@ export function loadConfig (env: Env = process.env): Config {
     rotationTickMs: integer(env, 'ROTATION_TICK_MS', 1000, 50, 3_600_000),
     metricsTenantLabelMax: integer(env, 'METRICS_TENANT_LABEL_MAX', 100, 0, 100_000),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60_000),
+    keygenConcurrency: integer(env, 'KEYGEN_CONCURRENCY', 1, 1, 64),
     embedded,
     generatedAdminToken
   }

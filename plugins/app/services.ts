@@ -5,6 +5,7 @@ import { AdminService } from '../../src/admin-service.js'
 import { TenantCache } from '../../src/cache/tenant-cache.js'
 import type { Config } from '../../src/config.js'
 import { createSealer } from '../../src/crypto/envelope.js'
+import { KeygenPool } from '../../src/keys/keygen-pool.js'
 import { RotationScheduler } from '../../src/rotation-scheduler.js'
 import type { Store } from '../../src/store/store.js'
 import { TenantRuntime } from '../../src/tenant-runtime.js'
@@ -33,6 +34,7 @@ export interface Services {
   store: Store
   cache: TenantCache<TenantRuntime>
   admin: AdminService
+  keygen: KeygenPool
   scheduler: RotationScheduler
   clock: Clock
 }
@@ -66,11 +68,13 @@ export default fp(async function services (app: FastifyInstance, options: Servic
     onStoreRead: (ms, failed) => app.tokenmint.metrics?.storeCall('getSnapshot', ms, failed),
     onVersionCheck: (ms, failed) => app.tokenmint.metrics?.storeCall('getVersion', ms, failed)
   })
+  const keygen = new KeygenPool(config.keygenConcurrency)
   const admin = new AdminService({
     store,
     sealer,
     config,
     clock,
+    keygen,
     warn: (message, fields) => app.log.warn(fields, message)
   })
   const scheduler = new RotationScheduler({
@@ -84,10 +88,11 @@ export default fp(async function services (app: FastifyInstance, options: Servic
       app.tokenmint.metrics?.keyRotated('scheduled')
     }
   })
-  app.decorate('tokenmint', { config, store, cache, admin, scheduler, clock })
+  app.decorate('tokenmint', { config, store, cache, admin, keygen, scheduler, clock })
   if (options.scheduler) app.addHook('onReady', async () => scheduler.start())
   app.addHook('onClose', async () => {
     await scheduler.stop()
+    await keygen.close()
     cache.close()
     await store.close()
   })

@@ -1,7 +1,10 @@
-// Per-instance bounded cache of tenant runtimes (evicting the least recently used, approximately): dropped on version change, re-checked in the background after the TTL, served stale while the store is down.
+// Per-instance bounded cache of tenant runtimes (evicting the least recently used, approximately): dropped on version change, re-checked in the background after the TTL, served stale while the store is down; absent tenants are remembered for a second.
 import { isTokenmintError } from '../errors.js'
 import type { Store } from '../store/store.js'
 import type { Clock, TenantSnapshot } from '../types.js'
+
+/** How long a tenant the store does not have is remembered as absent, unless a change notice for it comes first. */
+export const ABSENT_TTL_MS = 1000
 
 export interface CacheOptions {
   maxTenants: number
@@ -20,6 +23,8 @@ export interface CacheStats {
   stale: number
   /** Version checks of entries past their TTL, made in the background while the entry kept serving. */
   checks: number
+  /** Lookups of a tenant the store did not have a moment ago, answered without reading it again. */
+  absent: number
 }
 
 interface Entry<R> {
@@ -46,8 +51,15 @@ export class TenantCache<R> {
   private readonly entries = new Map<string, Entry<R>>()
   private readonly inflight = new Map<string, Promise<R | undefined>>()
   private readonly checking = new Map<string, Promise<void>>()
+  /**
+   * Tenants the store did not have, with when it said so, oldest first; at most maxTenants. Unknown tenant ids
+   * (authentication runs before the rate limit) so cost one store read per id and second, not one per request.
+   */
+  private readonly absent = new Map<string, number>()
+  /** Change notices heard so far: a load that saw one arrive during its read does not remember absence. */
+  private notices = 0
   private readonly unsubscribe: () => void
-  readonly stats: CacheStats = { hits: 0, misses: 0, stale: 0, checks: 0 }
+  readonly stats: CacheStats = { hits: 0, misses: 0, stale: 0, checks: 0, absent: 0 }
 
   constructor (
     private readonly store: Store,
@@ -77,6 +89,14 @@ export class TenantCache<R> {
   async get (tenantId: string): Promise<R | undefined> {
     const cached = this.fresh(tenantId)
     if (cached !== undefined) return cached
+    const absentSince = this.absent.get(tenantId)
+    if (absentSince !== undefined) {
+      if (this.options.clock() - absentSince < ABSENT_TTL_MS) {
+        this.stats.absent++
+        return undefined
+      }
+      this.absent.delete(tenantId)
+    }
     this.stats.misses++
     let pending = this.inflight.get(tenantId)
     if (pending === undefined) {
@@ -88,10 +108,13 @@ export class TenantCache<R> {
 
   /** Drops what is known to be older than `version`; '*' casts doubt on every entry. */
   invalidate (tenantId: string, version: number): void {
+    this.notices++
     if (tenantId === '*') {
       for (const entry of this.entries.values()) entry.doubtful = true
+      this.absent.clear()
       return
     }
+    this.absent.delete(tenantId) // created, most likely: it exists from now on
     const entry = this.entries.get(tenantId)
     if (entry !== undefined && entry.version < version) this.entries.delete(tenantId)
   }
@@ -104,6 +127,7 @@ export class TenantCache<R> {
   /** Forgets a tenant at once (this instance just changed it; the change notice of the store follows). */
   drop (tenantId: string): void {
     this.entries.delete(tenantId)
+    this.absent.delete(tenantId)
   }
 
   /** Runtimes cached now (for metrics). */
@@ -114,6 +138,7 @@ export class TenantCache<R> {
   close (): void {
     this.unsubscribe()
     this.entries.clear()
+    this.absent.clear()
   }
 
   /** Adds or replaces an entry, then evicts down to the bound. */
@@ -128,6 +153,13 @@ export class TenantCache<R> {
         this.entries.set(id, candidate)
       }
     }
+  }
+
+  /** Remembers that the store has no such tenant, forgetting the oldest such memory beyond maxTenants. */
+  private rememberAbsent (tenantId: string, now: number): void {
+    this.absent.delete(tenantId)
+    this.absent.set(tenantId, now)
+    if (this.absent.size > this.options.maxTenants) this.absent.delete(this.absent.keys().next().value as string)
   }
 
   /** Checks an entry's version in the background (once at a time per tenant): unchanged, it is good for another TTL; changed, it goes. */
@@ -149,6 +181,7 @@ export class TenantCache<R> {
 
   private async load (tenantId: string): Promise<R | undefined> {
     const previous = this.entries.get(tenantId)
+    const notices = this.notices
     let snapshot: TenantSnapshot | undefined
     const started = performance.now()
     try {
@@ -166,6 +199,7 @@ export class TenantCache<R> {
     const now = this.options.clock()
     if (snapshot === undefined) {
       this.entries.delete(tenantId)
+      if (notices === this.notices) this.rememberAbsent(tenantId, now)
       return undefined
     }
     // A notice for a newer version may have arrived while reading: keep whichever is newer.

@@ -1,4 +1,5 @@
 // Validates imported key material: an HS256 secret pasted from a platform's dashboard, or a PEM private key.
+import { Buffer } from 'node:buffer'
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { invalid } from '../errors.js'
 import { ALGS } from '../types.js'
@@ -17,6 +18,17 @@ function checkKid (kid: unknown): string {
     throw invalid('/kid', 'must be 1 to 128 characters of letters, digits, ".", "_", ":" or "-"')
   }
   return kid
+}
+
+/** RFC 7518 §3.2: an HS256 key has at least the hash's 256 bits. Shorter imported secrets are taken, with a warning. */
+export const HS256_SECRET_MIN_BYTES = 32
+
+/** What to tell the operator about an imported HS256 secret: platforms issue short ones, so it is a warning, not a refusal. */
+export function importedSecretWarnings (secret: string): string[] {
+  const bytes = Buffer.byteLength(secret, 'utf8')
+  if (bytes >= HS256_SECRET_MIN_BYTES) return []
+  return [`the imported HS256 secret has ${bytes} bytes, under the ${HS256_SECRET_MIN_BYTES} (256 bits) RFC 7518 asks for: ` +
+    'tokens signed with it are easier to forge by guessing the secret; use a longer one if the platform offers it']
 }
 
 /** An HS256 secret, kept exactly as given: the HMAC key is its UTF-8 bytes. */

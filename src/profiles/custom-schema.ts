@@ -1,10 +1,10 @@
 // A tenant's claims JSON Schema (custom profile): checked at tenant creation, compiled into a strict claims validator.
 import { Buffer } from 'node:buffer'
-import safeRegex from 'safe-regex2'
 import { TokenmintError, type FieldError } from '../errors.js'
 import type { JsonObject } from '../types.js'
 import { CUSTOM_OWNED_CLAIMS } from './claim-set.js'
 import { createAjv, fieldErrors, isJsonObject, pointerToken, UNSAFE_KEYS, validationFailed } from './validator.js'
+import { BUDGET_EXCEEDED, PATTERNS_MAX_SIZE, TenantPatterns } from './tenant-patterns.js'
 
 export const CLAIMS_SCHEMA_MAX_BYTES = 32 * 1024
 export const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema'
@@ -23,20 +23,12 @@ const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples'])
 const REFERENCE_KEYWORDS = new Set(['$ref', '$dynamicRef'])
 const URI_SCHEME = /^[a-z][a-z0-9+.-]*:/i
 const AT = '/claimsSchema'
-const UNSAFE_PATTERN = 'is a regular expression that can backtrack catastrophically (nested quantifiers): it would let one request stall the service'
 
-/** A pattern that compiles and has no star height above one (no catastrophic backtracking). */
-function safePattern (pattern: string): boolean {
-  try {
-    new RegExp(pattern, 'u') // eslint-disable-line no-new
-  } catch {
-    return true // Ajv reports the invalid pattern itself
-  }
-  return safeRegex(pattern)
-}
-
-/** Everything wrong with a claims schema short of compiling it; paths start with '/claimsSchema'. */
-export function claimsSchemaShapeErrors (schema: unknown): FieldError[] {
+/**
+ * Everything wrong with a claims schema short of compiling it; paths start with '/claimsSchema'.
+ * Its patterns are compiled on RE2 into `patterns`, which the compiled validator then matches with.
+ */
+export function claimsSchemaShapeErrors (schema: unknown, patterns = new TenantPatterns()): FieldError[] {
   if (!isJsonObject(schema)) return [{ path: AT, message: 'must be a JSON Schema object' }]
   let serialized: string
   try {
@@ -56,12 +48,15 @@ export function claimsSchemaShapeErrors (schema: unknown): FieldError[] {
       if (reason !== undefined) errors.push({ path: `${AT}/properties/${pointerToken(name)}`, message: reason })
     }
   }
-  errors.push(...referenceErrors(schema))
+  errors.push(...referenceErrors(schema, patterns))
+  if (patterns.size > PATTERNS_MAX_SIZE) {
+    errors.push({ path: AT, message: `has patterns of ${patterns.size} RE2 instructions in all, at most ${PATTERNS_MAX_SIZE}` })
+  }
   return errors
 }
 
-/** Remote references, remote `$id`s, foreign `$schema`s and unsafe keys, anywhere in the schema. */
-function referenceErrors (schema: JsonObject): FieldError[] {
+/** Remote references, remote `$id`s, foreign `$schema`s, unsafe keys and patterns RE2 cannot run, anywhere in the schema. */
+function referenceErrors (schema: JsonObject, patterns: TenantPatterns): FieldError[] {
   const errors: FieldError[] = []
   const stack: Array<{ node: unknown, path: string }> = [{ node: schema, path: AT }]
   while (stack.length > 0) {
@@ -80,13 +75,15 @@ function referenceErrors (schema: JsonObject): FieldError[] {
           errors.push({ path: at, message: 'must not be a remote URL' })
         } else if (key === '$schema' && value.replace(/#$/, '') !== DRAFT_2020_12) {
           errors.push({ path: at, message: `must be ${DRAFT_2020_12} (draft 2020-12) when present` })
-        } else if (key === 'pattern' && !safePattern(value)) {
-          errors.push({ path: at, message: UNSAFE_PATTERN })
+        } else if (key === 'pattern') {
+          const refused = patterns.check(value)
+          if (refused !== undefined) errors.push({ path: at, message: refused })
         }
       }
       if (!Array.isArray(node) && key === 'patternProperties' && isJsonObject(value)) {
         for (const pattern of Object.keys(value)) {
-          if (!safePattern(pattern)) errors.push({ path: `${at}/${pointerToken(pattern)}`, message: UNSAFE_PATTERN })
+          const refused = patterns.check(pattern)
+          if (refused !== undefined) errors.push({ path: `${at}/${pointerToken(pattern)}`, message: refused })
         }
       }
       if (!Array.isArray(node) && DATA_KEYWORDS.has(key)) continue
@@ -101,10 +98,12 @@ function referenceErrors (schema: JsonObject): FieldError[] {
  * (`unevaluatedProperties: false` is added at the top unless the schema sets `additionalProperties`
  * or `unevaluatedProperties` itself). Each call compiles anew, on its own Ajv instance so that
  * tenants' `$id`s never meet: callers keep the result per tenant version (TenantRuntime, built once per version by TenantCache).
+ * Patterns run on RE2 within a matching budget per validation; a validation over budget fails.
  * Throws INVALID_SCHEMA naming '/claimsSchema...'.
  */
 export function compileClaimsSchema (schema: unknown): ClaimsValidator {
-  const errors = claimsSchemaShapeErrors(schema)
+  const patterns = new TenantPatterns()
+  const errors = claimsSchemaShapeErrors(schema, patterns)
   if (errors.length > 0) throw validationFailed(errors, 'claimsSchema', 'INVALID_SCHEMA')
   const source = schema as JsonObject
   const closed = Object.hasOwn(source, 'additionalProperties') || Object.hasOwn(source, 'unevaluatedProperties')
@@ -112,12 +111,19 @@ export function compileClaimsSchema (schema: unknown): ClaimsValidator {
     : { ...source, unevaluatedProperties: false }
   let validate
   try {
-    validate = createAjv({ allowUnionTypes: true }).compile(structuredClone(closed))
+    validate = createAjv({ allowUnionTypes: true, code: { regExp: patterns.regExp } }).compile(structuredClone(closed))
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     throw new TokenmintError('INVALID_SCHEMA', `claimsSchema is invalid: ${message}`, { errors: [{ path: AT, message }], cause: err })
   }
-  return claims => validate(claims) ? [] : fieldErrors(validate.errors ?? [])
+  return claims => {
+    patterns.begin()
+    if (validate(claims)) return []
+    const errors = validate.errors ?? []
+    if (!patterns.exceeded()) return fieldErrors(errors)
+    // A skipped match reads as a failed one: its pattern errors are replaced by the budget's.
+    return [...fieldErrors(errors.filter(error => error.keyword !== 'pattern')), { path: '', message: BUDGET_EXCEEDED }]
+  }
 }
 
 /** Checks a claims schema at tenant creation (shape and compilation); returns it unchanged or throws INVALID_SCHEMA. */

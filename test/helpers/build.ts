@@ -8,7 +8,8 @@ import { REDACT, buildApp } from '../../plugins/app.js'
 import { redisUrlFor, startRedis, uniquePrefix } from './redis-server.js'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
-export const MASTER_KEY = Buffer.alloc(32, 7).toString('base64')
+/** Fixed, so runs are alike; not one byte repeated, which the config refuses. */
+export const MASTER_KEY = Buffer.from('tokenmint-test-master-key-32-by!').toString('base64')
 
 type Test = Parameters<typeof redisUrlFor>[0]
 

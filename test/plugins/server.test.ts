@@ -14,13 +14,14 @@ t.test('bad configuration exits 1 with one line naming the variable, no stack, n
 })
 
 t.test('a missing MASTER_KEY with REDIS_URL set is refused the same way', async t => {
-  const { out, exited } = spawnServer(t, { REDIS_URL: 'redis://127.0.0.1:1', ADMIN_TOKEN: 'an-admin-token-long-enough' })
+  const { out, exited } = spawnServer(t, { REDIS_URL: 'redis://127.0.0.1:1', ADMIN_TOKEN: 'an-admin-token-long-enough-for-the-config' })
   t.equal(await exited, 1)
   t.match(out.stderr.trim(), /^tokenmint: invalid configuration: MASTER_KEY [^\n]+$/)
 })
 
-t.test('embedded dev mode: says so, prints one admin token line, serves, exits 0 on SIGTERM', async t => {
-  const server = await startServer(t, {})
+t.test('embedded dev mode: says so, prints one admin token line, serves on loopback, exits 0 on SIGTERM', async t => {
+  const server = await startServer(t, { HOST: '' })
+  t.notMatch(server.stdout(), /Server listening at http:\/\/(?!127\.0\.0\.1:)/, 'on 127.0.0.1 alone, HOST unset')
   const tokenLines = server.stdout().split('\n').filter(line => line.startsWith('admin token: '))
   t.equal(tokenLines.length, 1, 'the generated admin token is printed once')
   const token = tokenLines[0].slice('admin token: '.length)
@@ -37,14 +38,14 @@ t.test('embedded dev mode: says so, prints one admin token line, serves, exits 0
 })
 
 t.test('SIGINT also exits 0', async t => {
-  const server = await startServer(t, { ADMIN_TOKEN: 'a-fixed-admin-token-for-tests' })
+  const server = await startServer(t, { ADMIN_TOKEN: 'a-fixed-admin-token-for-the-tests-of-sigint' })
   t.notMatch(server.stdout(), /admin token:/, 'a configured admin token is never printed')
   server.child.kill('SIGINT')
   t.equal(await server.exited, 0)
 })
 
 t.test('logs at trace level carry no secret, API key, token or admin token', async t => {
-  const adminToken = 'a-fixed-admin-token-for-logs'
+  const adminToken = 'a-fixed-admin-token-for-the-tests-of-logs'
   const server = await startServer(t, { ADMIN_TOKEN: adminToken, LOG_LEVEL: 'trace' })
   const admin = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }
   const created = await (await fetch(`${server.url}/v1/admin/tenants`, { method: 'POST', headers: admin, body: JSON.stringify({ id: 'logged', name: 'Logged', profile: 'smooch' }) })).json() as { initialSecret: string }

@@ -2,7 +2,9 @@
 import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config.js'
 
-const KEY = Buffer.alloc(32, 1).toString('base64')
+const KEY_BYTES = Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7 + 1))
+const KEY = KEY_BYTES.toString('base64')
+const TOKEN = 'x'.repeat(32)
 
 t.test('embedded defaults', async t => {
   const config = loadConfig({})
@@ -14,17 +16,19 @@ t.test('embedded defaults', async t => {
   t.equal(config.masterKey.key.length, 32, 'a master key is generated for the process')
   t.equal(config.publicUrl, 'http://localhost:3000')
   t.ok(config.jwksMaxAge <= 300)
+  t.equal(config.keygenConcurrency, 1, 'one RSA generation at a time')
+  t.equal(loadConfig({ KEYGEN_CONCURRENCY: '3' }).keygenConcurrency, 3)
 })
 
 t.test('Redis mode takes the master key and admin token from the environment', async t => {
-  const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6380', MASTER_KEY: KEY, ADMIN_TOKEN: 'x'.repeat(20), MASTER_KEY_PREVIOUS: Buffer.alloc(32, 2).toString('base64'), PUBLIC_URL: 'https://auth.example.com/' })
+  const config = loadConfig({ REDIS_URL: 'redis://127.0.0.1:6380', MASTER_KEY: KEY, ADMIN_TOKEN: TOKEN, MASTER_KEY_PREVIOUS: Buffer.alloc(32, 2).toString('base64'), PUBLIC_URL: 'https://auth.example.com/' })
   t.equal(config.embedded, false)
   t.equal(config.generatedAdminToken, false)
-  t.same(config.masterKey.key, Buffer.alloc(32, 1))
+  t.same(config.masterKey.key, KEY_BYTES)
   t.equal(config.previousMasterKeys.length, 1)
   t.not(config.previousMasterKeys[0].id, config.masterKey.id)
   t.equal(config.publicUrl, 'https://auth.example.com', 'a trailing slash is dropped')
-  const cluster = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7001', MASTER_KEY: KEY, ADMIN_TOKEN: 'x'.repeat(20) })
+  const cluster = loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, 10.0.0.2:7001', MASTER_KEY: KEY, ADMIN_TOKEN: TOKEN })
   t.same(cluster.redisClusterNodes, [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }])
 })
 
@@ -33,18 +37,20 @@ t.test('bad configuration names the variable and never echoes the value', async 
   const cases: Array<[Record<string, string>, string]> = [
     [{ MASTER_KEY: secretish }, 'MASTER_KEY'],
     [{ MASTER_KEY: 'not base64 at all!' }, 'MASTER_KEY'],
-    [{ REDIS_URL: 'redis://127.0.0.1:6379', ADMIN_TOKEN: 'x'.repeat(20) }, 'MASTER_KEY'],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379', ADMIN_TOKEN: TOKEN }, 'MASTER_KEY'],
     [{ REDIS_URL: 'redis://127.0.0.1:6379', MASTER_KEY: KEY }, 'ADMIN_TOKEN'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ REDIS_URL: 'http://example.com' }, 'REDIS_URL'],
-    [{ REDIS_CLUSTER_NODES: 'nohostport', MASTER_KEY: KEY, ADMIN_TOKEN: 'x'.repeat(20) }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'nohostport', MASTER_KEY: KEY, ADMIN_TOKEN: TOKEN }, 'REDIS_CLUSTER_NODES'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ CACHE_TTL_MS: '-1' }, 'CACHE_TTL_MS'],
     [{ JWKS_MAX_AGE: '301' }, 'JWKS_MAX_AGE'],
     [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
-    [{ REDIS_PREFIX: '{bad}' }, 'REDIS_PREFIX']
+    [{ REDIS_PREFIX: '{bad}' }, 'REDIS_PREFIX'],
+    [{ KEYGEN_CONCURRENCY: '0' }, 'KEYGEN_CONCURRENCY'],
+    [{ KEYGEN_CONCURRENCY: 'two' }, 'KEYGEN_CONCURRENCY']
   ]
   for (const [env, variable] of cases) {
     try {
@@ -58,6 +64,28 @@ t.test('bad configuration names the variable and never echoes the value', async 
       t.notMatch(message, '\n', `${variable}: one line`)
     }
   }
+})
+
+t.test('unsafe defaults are refused, naming the variable and never its value', async t => {
+  t.equal(loadConfig({}).host, '127.0.0.1', 'dev mode (it prints its admin token) listens on loopback only')
+  t.equal(loadConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0', 'unless HOST says otherwise')
+  t.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6380', MASTER_KEY: KEY, ADMIN_TOKEN: TOKEN }).host, '0.0.0.0', 'with Redis: every interface')
+
+  t.equal(loadConfig({ ADMIN_TOKEN: 'y'.repeat(32) }).adminToken, 'y'.repeat(32), '32 characters are enough')
+  const refusals: Array<{ env: Record<string, string>, variable: string, value: string }> = [
+    { env: { ADMIN_TOKEN: 'aaaaaaaaaaaaaaaa' }, variable: 'ADMIN_TOKEN', value: 'aaaaaaaaaaaaaaaa' },
+    { env: { ADMIN_TOKEN: 'y'.repeat(31) }, variable: 'ADMIN_TOKEN', value: 'y'.repeat(31) },
+    ...[0, 7, 0xff].map(byte => ({ env: { MASTER_KEY: Buffer.alloc(32, byte).toString('base64') }, variable: 'MASTER_KEY', value: Buffer.alloc(32, byte).toString('base64') })),
+    { env: { REDIS_URL: 'redis://127.0.0.1:6380', MASTER_KEY: Buffer.alloc(32).toString('base64'), ADMIN_TOKEN: TOKEN }, variable: 'MASTER_KEY', value: Buffer.alloc(32).toString('base64') }
+  ]
+  for (const { env, variable, value } of refusals) {
+    const err = t.throws(() => loadConfig(env), ConfigError, variable) as ConfigError
+    t.equal(err.variable, variable)
+    t.match(err.message, new RegExp(`^invalid configuration: ${variable} `))
+    t.notMatch(err.message, value, 'the value is not echoed')
+  }
+  const previous = loadConfig({ MASTER_KEY: KEY, MASTER_KEY_PREVIOUS: Buffer.alloc(32).toString('base64') })
+  t.equal(previous.previousMasterKeys.length, 1, 'a weak key may stay a previous one while records move off it')
 })
 
 t.test('TRUST_PROXY takes a boolean, a hop count or proxy addresses', async t => {

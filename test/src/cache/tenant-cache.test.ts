@@ -1,6 +1,6 @@
 // The per-instance cache: one build per version, dropped on change notices, bounded, and stale only while the store is down.
 import t from 'tap'
-import { TenantCache } from '../../../src/cache/tenant-cache.js'
+import { ABSENT_TTL_MS, TenantCache } from '../../../src/cache/tenant-cache.js'
 import { TokenmintError } from '../../../src/errors.js'
 import { MemoryStore } from '../../../src/store/memory-store.js'
 import type { ChangeListener } from '../../../src/store/store.js'
@@ -163,4 +163,59 @@ t.test('eviction keeps the tenants in use: an entry used since it was added outl
   await cache.get('t-d')
   t.same(cache.cached().map(r => r.id).sort(), ['t-c', 't-d'], 't-a, not used since the last eviction passed it, went next')
   t.teardown(() => cache.close())
+})
+
+t.test('a tenant the store does not have is remembered as absent for under a second', async t => {
+  const { store, cache, advance } = setup()
+  t.teardown(() => cache.close())
+  t.equal(await cache.get('ghost'), undefined)
+  t.equal(await cache.get('ghost'), undefined)
+  advance(ABSENT_TTL_MS - 1)
+  t.equal(await cache.get('ghost'), undefined)
+  t.equal(store.reads, 1, 'one store read for three lookups within the second')
+  t.equal(cache.stats.absent, 2)
+  advance(1)
+  t.equal(await cache.get('ghost'), undefined)
+  t.equal(store.reads, 2, 'read again once the second is over')
+})
+
+t.test('creating the tenant ends its absence at once, through the change notice', async t => {
+  const { store, cache } = setup()
+  t.teardown(() => cache.close())
+  t.equal(await cache.get('ghost'), undefined)
+  await store.createTenant(tenantFixture('ghost'), undefined, auditFixture('test', 'ghost'))
+  t.equal((await cache.get('ghost'))?.id, 'ghost', 'found without waiting for the second to pass')
+  t.equal(await cache.get('other'), undefined)
+  cache.invalidate('*', 0)
+  t.equal(await cache.get('other'), undefined)
+  t.equal(store.reads, 4, 'a "*" notice (notices may have been missed) forgets every absence')
+  t.equal(await cache.get('other'), undefined)
+  cache.drop('other')
+  t.equal(await cache.get('other'), undefined)
+  t.equal(store.reads, 5, 'so does this instance changing the tenant itself')
+})
+
+t.test('absence is not remembered from a read a change notice overtook', async t => {
+  const { store, cache } = setup()
+  t.teardown(() => cache.close())
+  const lookup = cache.get('ghost') // its store read is under way
+  cache.invalidate('ghost', 1) // e.g. the tenant was created meanwhile
+  t.equal(await lookup, undefined)
+  t.equal(await cache.get('ghost'), undefined)
+  t.equal(store.reads, 2, 'the next lookup reads the store again')
+})
+
+t.test('at most maxTenants absences are remembered, the oldest forgotten first', async t => {
+  const { store, cache, advance } = setup({ maxTenants: 2 })
+  t.teardown(() => cache.close())
+  for (const id of ['g1', 'g2', 'g3']) {
+    await cache.get(id)
+    advance(1)
+  }
+  t.equal(store.reads, 3)
+  await cache.get('g2')
+  await cache.get('g3')
+  t.equal(store.reads, 3, 'the two newest are remembered')
+  await cache.get('g1')
+  t.equal(store.reads, 4, 'the oldest was forgotten')
 })

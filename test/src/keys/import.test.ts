@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose'
-import { importPrivateKeyPem, importSecret } from '../../../src/keys/import.js'
+import { HS256_SECRET_MIN_BYTES, importedSecretWarnings, importPrivateKeyPem, importSecret } from '../../../src/keys/import.js'
 import { TokenmintError } from '../../../src/errors.js'
 
 const PKCS8_PEM = /^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END PRIVATE KEY-----\n$/
@@ -55,6 +55,15 @@ t.test('importSecret keeps an HS256 secret exactly as given', async t => {
   t.same(importSecret({ kid: 'app_5f3c:v1.2-x', secret }), { alg: 'HS256', kid: 'app_5f3c:v1.2-x', secret })
   t.equal(importSecret({ kid: 'k', secret: 'x'.repeat(16) }).secret.length, 16, 'shortest accepted')
   t.equal(importSecret({ kid: 'k'.repeat(128), secret: 'x'.repeat(512) }).secret.length, 512, 'longest accepted')
+})
+
+t.test('an imported HS256 secret under 32 bytes (RFC 7518) draws a warning, not a refusal', async t => {
+  t.equal(HS256_SECRET_MIN_BYTES, 32)
+  t.match(importedSecretWarnings('x'.repeat(16)), [/16 bytes, under the 32/], 'the shortest accepted')
+  t.match(importedSecretWarnings('x'.repeat(31)), [/31 bytes/])
+  t.strictSame(importedSecretWarnings('x'.repeat(32)), [], '32 bytes are enough')
+  t.strictSame(importedSecretWarnings('é'.repeat(16)), [], 'bytes are counted, not characters: 16 × 2 bytes')
+  t.notMatch(importedSecretWarnings('a-short-secret-xyz').join(), 'a-short-secret-xyz', 'the secret is never echoed')
 })
 
 t.test('importSecret refuses a bad kid or secret', async t => {
