@@ -1,4 +1,4 @@
-// Opens the store the config names: Redis (standalone or cluster) or, in embedded dev mode, the in-process store.
+// Opens the store the config names: Redis (standalone, Sentinel or cluster) or, in embedded dev mode, the in-process store.
 import type { Config } from '../config.js'
 import { MemoryStore } from './memory-store.js'
 import { createRedisClient, type RedisClient } from './redis-client.js'
@@ -29,7 +29,13 @@ async function checkPersistence (client: RedisClient, log: StoreLogger): Promise
 
 export function openStore (config: Config, log: StoreLogger): Store {
   if (config.embedded) return new MemoryStore()
-  const options = { url: config.redisUrl, clusterNodes: config.redisClusterNodes, commandTimeoutMs: config.redisCommandTimeoutMs }
+  const options = {
+    url: config.redisUrl,
+    clusterNodes: config.redisClusterNodes,
+    sentinels: config.redisSentinels,
+    sentinelName: config.redisSentinelName,
+    commandTimeoutMs: config.redisCommandTimeoutMs
+  }
   const client = createRedisClient({ ...options, name: 'tokenmint' })
   const subscriber = createRedisClient({ ...options, name: 'tokenmint-sub' })
   client.on('error', (err: Error) => log.warn({ message: err.message }, 'redis connection error'))
