@@ -40,5 +40,7 @@ export function openStore (config: Config, log: StoreLogger): Store {
   const subscriber = createRedisClient({ ...options, name: 'tokenmint-sub' })
   client.on('error', (err: Error) => log.warn({ message: err.message }, 'redis connection error'))
   client.once('ready', () => { checkPersistence(client, log).catch(() => {}) })
-  return new RedisStore({ client, subscriber, prefix: config.redisPrefix })
+  // WAIT answers in half the command timeout, so a missing replica is reported before the command itself times out.
+  const replication = { minReplicas: config.redisMinReplicas, timeoutMs: Math.floor(config.redisCommandTimeoutMs / 2) }
+  return new RedisStore({ client, subscriber, prefix: config.redisPrefix, replication })
 }
