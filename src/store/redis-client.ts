@@ -1,5 +1,6 @@
 // Builds the ioredis client (standalone, Sentinel or cluster) with bounds that make a dead Redis fail fast instead of hanging.
 import { Cluster, Redis } from 'ioredis'
+import { followSwitches } from './sentinel-switch.js'
 
 export type RedisClient = Redis | Cluster
 
@@ -86,9 +87,9 @@ export function createRedisClient (options: RedisClientOptions): RedisClient {
       redisOptions: common
     })
   } else if (options.sentinels !== undefined && options.sentinels.length > 0) {
-    const sentinel = new Redis({ ...common, ...sentinelOptions(options.sentinels, options.sentinelName ?? 'mymaster', timeout) })
-    // quit() leaves the failover detector's connections to the sentinels open (ioredis#1362); disconnect() closes them.
-    sentinel.once('end', () => { sentinel.disconnect() })
+    const name = options.sentinelName ?? 'mymaster'
+    const sentinel = new Redis({ ...common, ...sentinelOptions(options.sentinels, name, timeout) })
+    followSwitches(sentinel, options.sentinels, name, common.connectTimeout)
     client = sentinel
   } else if (options.url !== undefined) {
     client = new Redis(options.url, {
@@ -118,9 +119,9 @@ function demoted (err: Error): boolean {
  *   promoted replica; until the sentinels name one, the dead primary refuses and the client keeps retrying;
  * - the ready check compares the server's role with 'master', so a connection to a server that is no longer the
  *   primary is dropped and redialled;
- * - `failoverDetector`: the client also listens for `+switch-master` on the sentinels and reconnects at once, for a
- *   primary that is still alive but was demoted (a manual failover, a partition);
- * - a READONLY reply (a write reached a demoted primary before that) fails its command, which is not resent, and
+ * - a sentinel announcing a switch to another address redials the client at once (see sentinel-switch.ts), so a
+ *   primary demoted while alive, or frozen, is left without waiting for the sentinels to reconfigure it;
+ * - a READONLY reply (a write that still reached a demoted primary) fails its command, which is not resent, and
  *   reconnects;
  * - sentinel queries have the command timeout; when no sentinel answers, the same capped backoff applies.
  */
@@ -133,7 +134,7 @@ function sentinelOptions (sentinels: Array<{ host: string, port: number }>, name
     retryStrategy: reconnectDelay,
     sentinelRetryStrategy: reconnectDelay,
     sentinelCommandTimeout: timeout,
-    failoverDetector: true,
+    failoverDetector: false,
     reconnectOnError: (err: Error) => demoted(err) ? 1 as const : false,
     lazyConnect: false
   }

@@ -121,6 +121,8 @@ export interface SentinelTopology {
    * Rejects after `timeoutMs`.
    */
   failover: (old: RedisNode, timeoutMs: number) => Promise<Failover>
+  /** A manual failover (SENTINEL FAILOVER): the primary stays alive and is demoted; resolves as `failover` does. */
+  switchover: (timeoutMs: number) => Promise<Failover>
   /** The live replicas of `primary`, with their links up. */
   replicasOf: (primary: HostPort) => Promise<RedisNode[]>
 }
@@ -163,6 +165,32 @@ export async function startSentinelTopology (t: Teardown, options: { replicas?: 
     if (node === undefined) throw new Error(`no node of this topology listens on ${port}`)
     return node
   }
+  /** Runs `act` (a kill, a manual failover) and resolves once a sentinel announces the switch away from `old`. */
+  const switched = async (old: RedisNode, timeoutMs: number, act: () => Promise<void>): Promise<Failover> => {
+    const listeners = sentinels.filter(s => s.alive()).map(s => new Redis({ host: s.host, port: s.port, maxRetriesPerRequest: 0, retryStrategy: () => null }))
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const announced = new Promise<number>((resolve, reject) => {
+        timer = setTimeout(() => { reject(new Error(`no sentinel promoted a replica within ${timeoutMs} ms`)) }, timeoutMs)
+        for (const listener of listeners) {
+          listener.on('error', () => {})
+          listener.on('message', (_channel: string, message: string) => {
+            // "<name> <old ip> <old port> <new ip> <new port>"
+            const [master, , oldPort, , newPort] = message.split(' ')
+            if (master === name && Number(oldPort) === old.port) resolve(Number(newPort))
+          })
+        }
+      })
+      await Promise.all(listeners.map(async listener => await listener.subscribe('+switch-master')))
+      const killedAt = performance.now()
+      await act()
+      const port = await announced
+      return { primary: byPort(port), killedAt, promotedAt: performance.now() }
+    } finally {
+      clearTimeout(timer)
+      for (const listener of listeners) listener.disconnect()
+    }
+  }
   const named = async (): Promise<RedisNode> => {
     for (const sentinel of sentinels.filter(s => s.alive())) {
       const address = await ask(sentinel, async client => await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name) as [string, string] | null).catch(() => null)
@@ -176,30 +204,14 @@ export async function startSentinelTopology (t: Teardown, options: { replicas?: 
     sentinels: sentinels.map(({ host, port }) => ({ host, port })),
     nodes,
     primary: named,
-    failover: async (old, timeoutMs) => {
-      const listeners = sentinels.filter(s => s.alive()).map(s => new Redis({ host: s.host, port: s.port, maxRetriesPerRequest: 0, retryStrategy: () => null }))
-      let timer: NodeJS.Timeout | undefined
-      try {
-        const switched = new Promise<number>((resolve, reject) => {
-          timer = setTimeout(() => { reject(new Error(`no sentinel promoted a replica within ${timeoutMs} ms`)) }, timeoutMs)
-          for (const listener of listeners) {
-            listener.on('error', () => {})
-            listener.on('message', (_channel: string, message: string) => {
-              // "<name> <old ip> <old port> <new ip> <new port>"
-              const [master, , oldPort, , newPort] = message.split(' ')
-              if (master === name && Number(oldPort) === old.port) resolve(Number(newPort))
-            })
-          }
-        })
-        await Promise.all(listeners.map(async listener => await listener.subscribe('+switch-master')))
-        const killedAt = performance.now()
-        await old.kill()
-        const port = await switched
-        return { primary: byPort(port), killedAt, promotedAt: performance.now() }
-      } finally {
-        clearTimeout(timer)
-        for (const listener of listeners) listener.disconnect()
-      }
+    failover: async (old, timeoutMs) => await switched(old, timeoutMs, old.kill),
+    switchover: async (timeoutMs) => {
+      const old = await named()
+      const sentinel = sentinels.find(s => s.alive()) ?? sentinels[0]
+      // Refused (INPROG, NOGOODSLAVE) while a previous failover is still being completed: asked again until accepted.
+      return await switched(old, timeoutMs, async () => {
+        await poll('a manual failover starting', timeoutMs, async () => await ask(sentinel, async client => await client.call('SENTINEL', 'FAILOVER', name)))
+      })
     },
     replicasOf: async (current) => {
       const live = nodes.filter(node => node.alive() && node.port !== current.port)
