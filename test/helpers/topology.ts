@@ -1,4 +1,5 @@
 // Test harness: replicated Redis topologies (a primary with replicas under three sentinels; a cluster with replicas) on free ports, SIGKILL for faults.
+import { rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
@@ -29,12 +30,22 @@ const POLL_MS = 25
 /** Replicas resynchronise at once after a failover instead of waiting for more replicas to join a diskless transfer. */
 const DATA_NODE_ARGS = ['--repl-diskless-sync-delay', '0']
 
-/** Every process and temp dir a topology started, killed and removed together (in teardown, even when a test fails). */
+/**
+ * Every process and temp dir a topology started, killed and removed together: in teardown, even when a test fails,
+ * and when the test process exits without running its teardowns (a bail-out, an uncaught error).
+ */
 class Processes {
   private readonly servers: Server[] = []
+  private readonly onExit = (): void => {
+    for (const server of this.servers) {
+      server.child.kill('SIGKILL')
+      rmSync(server.dir, { recursive: true, force: true })
+    }
+  }
 
   constructor (t: Teardown) {
     t.teardown(async () => { await this.stop() })
+    process.once('exit', this.onExit)
   }
 
   async start (extra: string[], withBus = false, options: ServerOptions = {}): Promise<RedisNode> {
@@ -49,6 +60,7 @@ class Processes {
   }
 
   async stop (): Promise<void> {
+    process.off('exit', this.onExit)
     const all = this.servers.splice(0)
     await Promise.all(all.map(async server => {
       await killProcess(server.child)
