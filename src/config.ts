@@ -17,6 +17,11 @@ export interface Config {
   publicUrl: string
   redisUrl?: string
   redisClusterNodes?: Array<{ host: string, port: number }>
+  /** Redis Sentinel: the sentinels to ask for the current primary of `redisSentinelName`. */
+  redisSentinels?: Array<{ host: string, port: number }>
+  redisSentinelName: string
+  /** Replicas that must acknowledge an admin write (Redis WAIT) before it answers 2xx; 0 waits for none. */
+  redisMinReplicas: number
   redisPrefix: string
   /** The current master key seals new records; previous ones still open old records. */
   masterKey: MasterKey
@@ -72,13 +77,13 @@ export function masterKeyFrom (name: string, raw: string): MasterKey {
   return { id: createHash('sha256').update(key).digest('hex').slice(0, 12), key }
 }
 
-function clusterNodes (raw: string): Array<{ host: string, port: number }> {
+function hostPorts (name: string, raw: string): Array<{ host: string, port: number }> {
   const nodes = raw.split(',').map(s => s.trim()).filter(Boolean).map(entry => {
     const match = /^(.+):(\d{1,5})$/.exec(entry)
-    if (match === null) throw new ConfigError('REDIS_CLUSTER_NODES', 'must be a comma-separated list of host:port')
+    if (match === null || Number(match[2]) > 65535) throw new ConfigError(name, 'must be a comma-separated list of host:port')
     return { host: match[1], port: Number(match[2]) }
   })
-  if (nodes.length === 0) throw new ConfigError('REDIS_CLUSTER_NODES', 'must name at least one host:port')
+  if (nodes.length === 0) throw new ConfigError(name, 'must name at least one host:port')
   return nodes
 }
 
@@ -97,8 +102,14 @@ function url (name: string, raw: string, protocols: string[]): string {
 export function loadConfig (env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535)
   const redisUrl = env.REDIS_URL !== undefined && env.REDIS_URL !== '' ? url('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:']) : undefined
-  const redisClusterNodes = env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_CLUSTER_NODES !== '' ? clusterNodes(env.REDIS_CLUSTER_NODES) : undefined
-  const embedded = redisUrl === undefined && redisClusterNodes === undefined
+  const redisClusterNodes = env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_CLUSTER_NODES !== '' ? hostPorts('REDIS_CLUSTER_NODES', env.REDIS_CLUSTER_NODES) : undefined
+  const redisSentinels = env.REDIS_SENTINELS !== undefined && env.REDIS_SENTINELS !== '' ? hostPorts('REDIS_SENTINELS', env.REDIS_SENTINELS) : undefined
+  if (redisSentinels !== undefined && (redisUrl !== undefined || redisClusterNodes !== undefined)) {
+    throw new ConfigError('REDIS_SENTINELS', 'cannot be combined with REDIS_URL or REDIS_CLUSTER_NODES')
+  }
+  const redisSentinelName = env.REDIS_SENTINEL_NAME !== undefined && env.REDIS_SENTINEL_NAME !== '' ? env.REDIS_SENTINEL_NAME : 'mymaster'
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(redisSentinelName)) throw new ConfigError('REDIS_SENTINEL_NAME', 'must be up to 64 characters of letters, digits, ".", "_" or "-"')
+  const embedded = redisUrl === undefined && redisClusterNodes === undefined && redisSentinels === undefined
   // Dev mode prints its generated admin token: only this machine may reach it unless HOST says otherwise.
   const host = env.HOST !== undefined && env.HOST !== '' ? env.HOST : embedded ? '127.0.0.1' : '0.0.0.0'
 
@@ -110,7 +121,7 @@ export function loadConfig (env: Env = process.env): Config {
   } else if (embedded) {
     masterKey = masterKeyFrom('MASTER_KEY', randomBytes(32).toString('base64'))
   } else {
-    throw new ConfigError('MASTER_KEY', 'is required when REDIS_URL or REDIS_CLUSTER_NODES is set')
+    throw new ConfigError('MASTER_KEY', 'is required when REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS is set')
   }
   const previousMasterKeys = (env.MASTER_KEY_PREVIOUS ?? '').split(',').map(s => s.trim()).filter(Boolean)
     .map(raw => masterKeyFrom('MASTER_KEY_PREVIOUS', raw))
@@ -118,7 +129,7 @@ export function loadConfig (env: Env = process.env): Config {
   let adminToken = env.ADMIN_TOKEN ?? ''
   let generatedAdminToken = false
   if (adminToken === '') {
-    if (!embedded) throw new ConfigError('ADMIN_TOKEN', 'is required when REDIS_URL or REDIS_CLUSTER_NODES is set')
+    if (!embedded) throw new ConfigError('ADMIN_TOKEN', 'is required when REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS is set')
     adminToken = randomBytes(24).toString('base64url')
     generatedAdminToken = true
   } else if (adminToken.length < ADMIN_TOKEN_MIN_LENGTH) {
@@ -149,6 +160,9 @@ export function loadConfig (env: Env = process.env): Config {
     publicUrl,
     redisUrl,
     redisClusterNodes,
+    redisSentinels,
+    redisSentinelName,
+    redisMinReplicas: integer(env, 'REDIS_MIN_REPLICAS', 0, 0, 16),
     redisPrefix: prefix,
     masterKey,
     previousMasterKeys,

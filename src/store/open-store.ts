@@ -1,4 +1,4 @@
-// Opens the store the config names: Redis (standalone or cluster) or, in embedded dev mode, the in-process store.
+// Opens the store the config names: Redis (standalone, Sentinel or cluster) or, in embedded dev mode, the in-process store.
 import { Cluster, type Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import { MemoryStore } from './memory-store.js'
@@ -30,11 +30,19 @@ async function checkPersistence (client: RedisClient, log: StoreLogger): Promise
 
 export function openStore (config: Config, log: StoreLogger): Store {
   if (config.embedded) return new MemoryStore()
-  const options = { url: config.redisUrl, clusterNodes: config.redisClusterNodes, commandTimeoutMs: config.redisCommandTimeoutMs }
+  const options = {
+    url: config.redisUrl,
+    clusterNodes: config.redisClusterNodes,
+    sentinels: config.redisSentinels,
+    sentinelName: config.redisSentinelName,
+    commandTimeoutMs: config.redisCommandTimeoutMs
+  }
   const client = createRedisClient({ ...options, name: 'tokenmint' })
   const subscriber = createRedisClient({ ...options, name: 'tokenmint-sub' })
   client.once('ready', () => { checkPersistence(client, log).catch(() => {}) })
-  const store = new RedisStore({ client, subscriber, prefix: config.redisPrefix })
+  // WAIT answers in half the command timeout, so a missing replica is reported before the command itself times out.
+  const replication = { minReplicas: config.redisMinReplicas, timeoutMs: Math.floor(config.redisCommandTimeoutMs / 2) }
+  const store = new RedisStore({ client, subscriber, prefix: config.redisPrefix, replication })
   store.onConnectionError(err => log.warn({ message: err.message }, 'redis connection error'))
   return store
 }

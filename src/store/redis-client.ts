@@ -1,6 +1,7 @@
-// Builds the ioredis client (standalone or cluster) with bounds that make a dead Redis fail fast instead of hanging.
+// Builds the ioredis client (standalone, Sentinel or cluster) with bounds that make a dead Redis fail fast instead of hanging.
 import { Cluster, Redis } from 'ioredis'
 import { RATE_COUNT_COMMAND } from './redis-rate-counter.js'
+import { followSwitches } from './sentinel-switch.js'
 
 export type RedisClient = Redis | Cluster
 
@@ -9,6 +10,10 @@ export interface RedisClientOptions {
   url?: string
   /** Seed nodes of a Redis Cluster; takes precedence over `url`. */
   clusterNodes?: Array<{ host: string, port: number }>
+  /** Sentinels to ask for the primary of `sentinelName`; takes precedence over `url`. */
+  sentinels?: Array<{ host: string, port: number }>
+  /** The master name the sentinels monitor. */
+  sentinelName?: string
   /** Time a command may take before it fails. */
   commandTimeoutMs: number
   /** CLIENT SETNAME of the connections, to find them in CLIENT LIST. */
@@ -39,6 +44,8 @@ function reconnectDelay (attempt: number): number {
  * - reconnection keeps trying forever with a backoff capped at one second, so service resumes by itself.
  * - an 'error' listener is attached, so a Redis that is down at start never crashes the process;
  *   callers may attach their own listeners to log (ioredis errors carry no command arguments).
+ *
+ * Sentinel mode applies the same bounds to the connection to the primary; see `sentinelOptions`.
  *
  * Cluster mode applies the same bounds: `enableOfflineQueue: false` on the cluster (per-node connections
  * keep ioredis' own queue, bounded by `commandTimeout`), `clusterRetryStrategy` and
@@ -73,6 +80,11 @@ export function createRedisClient (options: RedisClientOptions): RedisClient {
       autoPipeliningIgnoredCommands: [RATE_COUNT_COMMAND],
       redisOptions: common
     })
+  } else if (options.sentinels !== undefined && options.sentinels.length > 0) {
+    const name = options.sentinelName ?? 'mymaster'
+    const sentinel = new Redis({ ...common, ...sentinelOptions(options.sentinels, name, timeout) })
+    followSwitches(sentinel, options.sentinels, name, common.connectTimeout)
+    client = sentinel
   } else if (options.url !== undefined) {
     client = new Redis(options.url, {
       ...common,
@@ -81,12 +93,45 @@ export function createRedisClient (options: RedisClientOptions): RedisClient {
       lazyConnect: false
     })
   } else {
-    throw new Error('createRedisClient needs a url or cluster nodes')
+    throw new Error('createRedisClient needs a url, sentinels or cluster nodes')
   }
   client.on('error', () => {
     // Connection errors are reported to the callers of the failing commands; reconnection is automatic.
   })
   return client
+}
+
+/** The server said it is a replica: this connection outlived a failover that demoted its server. */
+function demoted (err: Error): boolean {
+  return err.message.startsWith('READONLY')
+}
+
+/**
+ * A client that finds the primary through the sentinels, on every (re)connection:
+ *
+ * - each reconnection (same capped backoff) asks the sentinels again, so after a failover the client lands on the
+ *   promoted replica; until the sentinels name one, the dead primary refuses and the client keeps retrying;
+ * - the ready check compares the server's role with 'master', so a connection to a server that is no longer the
+ *   primary is dropped and redialled;
+ * - a sentinel announcing a switch to another address redials the client at once (see sentinel-switch.ts), so a
+ *   primary demoted while alive, or frozen, is left without waiting for the sentinels to reconfigure it;
+ * - a READONLY reply (a write that still reached a demoted primary) fails its command, which is not resent, and
+ *   reconnects;
+ * - sentinel queries have the command timeout; when no sentinel answers, the same capped backoff applies.
+ */
+function sentinelOptions (sentinels: Array<{ host: string, port: number }>, name: string, timeout: number) {
+  return {
+    sentinels,
+    name,
+    role: 'master' as const,
+    enableOfflineQueue: false,
+    retryStrategy: reconnectDelay,
+    sentinelRetryStrategy: reconnectDelay,
+    sentinelCommandTimeout: timeout,
+    failoverDetector: false,
+    reconnectOnError: (err: Error) => demoted(err) ? 1 as const : false,
+    lazyConnect: false
+  }
 }
 
 /** Resolves when the client is ready for commands (at once if it already is). */

@@ -6,6 +6,7 @@ import { whenReady, type RedisClient } from './redis-client.js'
 import { RedisRateCounter } from './redis-rate-counter.js'
 import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 import { SCRIPTS, type ScriptName } from './redis-scripts.js'
+import { replicatedCall, type RedisArgument, type ReplicationOptions } from './replicated-write.js'
 import { DEFAULT_ONCE_TTL_MS, byCreation, decodeCursor, encodeCursor } from './common.js'
 import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
 
@@ -16,6 +17,8 @@ export interface RedisStoreOptions {
   subscriber: RedisClient
   /** Namespace of every key and of the change channel, e.g. "tm:". */
   prefix: string
+  /** Replicas that must hold an admin write before it succeeds (REDIS_MIN_REPLICAS); none by default. */
+  replication?: ReplicationOptions
 }
 
 const DOMAIN_ERRORS: Partial<Record<ErrorCode, string>> = {
@@ -131,6 +134,7 @@ export class RedisStore implements Store {
   private readonly subscriber: RedisClient
   private readonly prefix: string
   private readonly channel: string
+  private readonly replication: ReplicationOptions
   private readonly listeners = new Set<ChangeListener>()
   private readonly events = new EventEmitter()
   private subscribed = false
@@ -143,6 +147,7 @@ export class RedisStore implements Store {
     this.subscriber = options.subscriber
     this.prefix = options.prefix
     this.channel = `${options.prefix}changes`
+    this.replication = options.replication ?? { minReplicas: 0, timeoutMs: 0 }
     for (const [name, lua] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, { lua })
 
     this.subscriber.on('message', (channel: string, message: string) => {
@@ -179,8 +184,8 @@ export class RedisStore implements Store {
 
   async createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number> {
     // Index and audit set first: a failure after them leaves an id that listings skip, never a hidden tenant.
-    await guarded(this.redis.zadd(this.key('tenants'), 0, tenant.id))
-    await guarded(this.redis.sadd(this.key('audit-tenants'), tenant.id))
+    await this.durable('zadd', [this.key('tenants'), 0, tenant.id])
+    await this.durable('sadd', [this.key('audit-tenants'), tenant.id])
     const version = await this.write('tmCreateTenant', tenant.id, audit, [
       JSON.stringify(tenant), firstKey?.kid ?? '', firstKey === undefined ? '' : JSON.stringify(firstKey)
     ])
@@ -272,8 +277,8 @@ export class RedisStore implements Store {
   }
 
   async appendAudit (entry: AuditEntry): Promise<void> {
-    await guarded(this.redis.sadd(this.key('audit-tenants'), entry.tenant))
-    await guarded(this.redis.xadd(this.tenantKeys(entry.tenant).audit, '*', ...auditFields(entry)))
+    await this.durable('sadd', [this.key('audit-tenants'), entry.tenant])
+    await this.durable('xadd', [this.tenantKeys(entry.tenant).audit, '*', ...auditFields(entry)])
   }
 
   async listAudit (options: ListAuditOptions): Promise<AuditEntry[]> {
@@ -296,9 +301,9 @@ export class RedisStore implements Store {
 
   async setRotationDue (tenantId: string, dueAt: number | null): Promise<void> {
     if (dueAt === null) {
-      await guarded(this.redis.zrem(this.key('rotation-due'), tenantId))
+      await this.durable('zrem', [this.key('rotation-due'), tenantId])
     } else {
-      await guarded(this.redis.zadd(this.key('rotation-due'), dueAt, tenantId))
+      await this.durable('zadd', [this.key('rotation-due'), dueAt, tenantId])
     }
   }
 
@@ -347,7 +352,21 @@ export class RedisStore implements Store {
     const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit]
     if (onceMarker !== undefined) keys.push(`${k.base}:once:${onceMarker}`)
     const auditArgs = [String(audit.at), audit.actor, audit.action, audit.tenant, audit.kid ?? '', audit.ip]
-    return Number(await this.script(name, keys, [...auditArgs, this.channel, tenantId, ...args]))
+    return Number(await this.durable(name, [keys.length, ...keys, ...auditArgs, this.channel, tenantId, ...args]))
+  }
+
+  /**
+   * Every admin write goes through here (the best-effort index clean-ups excepted; rate counts never do): a write
+   * script by name or a write command. With `replication.minReplicas` > 0 it succeeds only once that many replicas
+   * acknowledged it (see replicated-write.ts); otherwise it is sent as it is.
+   */
+  private async durable (name: ScriptName | 'zadd' | 'zrem' | 'sadd' | 'xadd', args: RedisArgument[]): Promise<unknown> {
+    if (this.replication.minReplicas === 0) {
+      const command = (this.redis as unknown as Record<typeof name, ScriptCommand>)[name]
+      return await guarded(command.apply(this.redis, args))
+    }
+    const [command, commandArgs] = name in SCRIPTS ? ['EVAL', [SCRIPTS[name as ScriptName], ...args]] : [name, args]
+    return await guarded(replicatedCall(this.redis, command, commandArgs, this.replication))
   }
 
   /** (Re)subscribes to the change channel; a failure waits for the next 'ready'. */

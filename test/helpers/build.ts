@@ -30,6 +30,8 @@ export interface BuildOptions {
   redisUrl?: string
   /** Use this Redis Cluster (REDIS_CLUSTER_NODES) instead of a standalone Redis. */
   clusterNodes?: Array<{ host: string, port: number }>
+  /** Use these sentinels (REDIS_SENTINELS) instead of a standalone Redis. */
+  sentinels?: Array<{ host: string, port: number }>
   /** Share the key prefix (several apps on one Redis). */
   prefix?: string
   /** Share one store object (several apps on one MemoryStore). */
@@ -54,6 +56,9 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<TestA
   const env: Record<string, string> = { ADMIN_TOKEN, MASTER_KEY, LOG_LEVEL: 'silent', PUBLIC_URL: 'http://127.0.0.1:0', ...options.env }
   if (options.clusterNodes !== undefined) {
     env.REDIS_CLUSTER_NODES = options.clusterNodes.map(node => `${node.host}:${node.port}`).join(',')
+    env.REDIS_PREFIX = options.prefix ?? uniquePrefix()
+  } else if (options.sentinels !== undefined) {
+    env.REDIS_SENTINELS = options.sentinels.map(node => `${node.host}:${node.port}`).join(',')
     env.REDIS_PREFIX = options.prefix ?? uniquePrefix()
   } else if (options.store === 'redis' || options.redisUrl !== undefined) {
     env.REDIS_URL = options.redisUrl ?? await redisUrlFor(t)

@@ -1,7 +1,7 @@
 // Test harness: throwaway redis-server processes (standalone or a three-master cluster) on free ports.
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +12,7 @@ import type { Test } from 'tap'
 
 const run = promisify(execFile)
 
-const HOST = '127.0.0.1'
+export const HOST = '127.0.0.1'
 const START_TIMEOUT_MS = 10_000
 const NOT_INSTALLED = 'redis-server is not on PATH: install it with `apt-get install redis-server` (or set REDIS_URL)'
 
@@ -51,20 +51,29 @@ async function bindable (port: number): Promise<number> {
   return address.port
 }
 
+export interface ServerOptions {
+  /** Contents of a config file given before the other arguments (a sentinel needs one it can rewrite). */
+  config?: string
+  /** The log line that says it is ready (a sentinel logs "+monitor master", not "Ready to accept connections"). */
+  readyLine?: string
+}
+
 /**
  * Spawns redis-server and resolves when it logs that it accepts connections (it logs to stdout);
  * rejects if it exits first (e.g. the port was taken meanwhile) or does not get ready in time.
  */
-async function spawnServer (port: number, dir: string, extra: string[]): Promise<ChildProcess> {
+async function spawnServer (port: number, dir: string, extra: string[], options: ServerOptions = {}): Promise<ChildProcess> {
+  const config = options.config === undefined ? [] : [join(dir, 'redis.conf')]
+  const readyLine = options.readyLine ?? 'Ready to accept connections'
   const child = spawn('redis-server', [
-    '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, ...extra
+    ...config, '--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, ...extra
   ], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => { fail(new Error(`redis-server on port ${port} did not get ready:\n${output}`)) }, START_TIMEOUT_MS)
     const onData = (chunk: Buffer): void => {
       output += chunk.toString()
-      if (output.includes('Ready to accept connections')) done()
+      if (output.includes(readyLine)) done()
     }
     const onError = (err: NodeJS.ErrnoException): void => {
       fail(err.code === 'ENOENT' ? new Error(NOT_INSTALLED) : err)
@@ -91,27 +100,28 @@ async function spawnServer (port: number, dir: string, extra: string[]): Promise
   return child
 }
 
-async function killProcess (child: ChildProcess | undefined): Promise<void> {
+export async function killProcess (child: ChildProcess | undefined): Promise<void> {
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
   const exited = once(child, 'exit')
   child.kill('SIGKILL')
   await exited
 }
 
-interface Server {
+export interface Server {
   port: number
   child: ChildProcess
   dir: string
 }
 
 /** Starts a server on a free port, trying another port if the chosen one was taken in between. */
-async function startServer (extra: string[] = [], withBus = false): Promise<Server> {
+export async function startServer (extra: string[] = [], withBus = false, options: ServerOptions = {}): Promise<Server> {
   const dir = await mkdtemp(join(tmpdir(), 'tokenmint-redis-'))
+  if (options.config !== undefined) await writeFile(join(dir, 'redis.conf'), options.config)
   let lastError: unknown
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort(withBus)
     try {
-      return { port, dir, child: await spawnServer(port, dir, extra) }
+      return { port, dir, child: await spawnServer(port, dir, extra, options) }
     } catch (err) {
       if (err instanceof Error && err.message === NOT_INSTALLED) {
         await rm(dir, { recursive: true, force: true })
@@ -170,7 +180,7 @@ export function uniquePrefix (): string {
   return `tmtest:${process.pid}:${randomBytes(4).toString('hex')}:`
 }
 
-async function clusterState (port: number): Promise<string> {
+export async function clusterState (port: number): Promise<string> {
   const client = new Redis({ host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
   client.on('error', () => {})
   try {

@@ -95,3 +95,30 @@ t.test('TRUST_PROXY takes a boolean, a hop count or proxy addresses', async t =>
   t.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, '10.0.0.0/8, 127.0.0.1')
   t.throws(() => loadConfig({ TRUST_PROXY: 'everyone' }), /TRUST_PROXY/)
 })
+
+t.test('Redis Sentinel and acknowledged replicas', async t => {
+  const base = { MASTER_KEY: KEY, ADMIN_TOKEN: 'x'.repeat(20) }
+  const sentinel = loadConfig({ ...base, REDIS_SENTINELS: 's1:26379, s2:26380' })
+  t.equal(sentinel.embedded, false)
+  t.same(sentinel.redisSentinels, [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }])
+  t.equal(sentinel.redisSentinelName, 'mymaster', 'the name sentinels use by default')
+  t.equal(sentinel.redisMinReplicas, 0, 'no replica must acknowledge by default')
+  const named = loadConfig({ ...base, REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'tokens-1', REDIS_MIN_REPLICAS: '1' })
+  t.equal(named.redisSentinelName, 'tokens-1')
+  t.equal(named.redisMinReplicas, 1)
+  t.throws(() => loadConfig({ REDIS_SENTINELS: 's1:26379', ADMIN_TOKEN: 'x'.repeat(20) }), /MASTER_KEY is required when REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS/)
+
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ REDIS_SENTINELS: 's1' }, 'REDIS_SENTINELS'],
+    [{ REDIS_SENTINELS: 's1:99999' }, 'REDIS_SENTINELS'],
+    [{ REDIS_SENTINELS: ' , ' }, 'REDIS_SENTINELS'],
+    [{ REDIS_SENTINELS: 's1:26379', REDIS_URL: 'redis://127.0.0.1:6379' }, 'REDIS_SENTINELS'],
+    [{ REDIS_SENTINELS: 's1:26379', REDIS_CLUSTER_NODES: 'n1:7000' }, 'REDIS_SENTINELS'],
+    [{ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'my master' }, 'REDIS_SENTINEL_NAME'],
+    [{ REDIS_MIN_REPLICAS: '-1' }, 'REDIS_MIN_REPLICAS'],
+    [{ REDIS_MIN_REPLICAS: '17' }, 'REDIS_MIN_REPLICAS']
+  ]
+  for (const [env, variable] of cases) {
+    t.throws(() => loadConfig({ ...base, ...env }), { name: 'ConfigError', variable }, `${JSON.stringify(env)}: ${variable} named`)
+  }
+})
