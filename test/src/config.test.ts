@@ -97,7 +97,7 @@ t.test('TRUST_PROXY takes a boolean, a hop count or proxy addresses', async t =>
 })
 
 t.test('Redis Sentinel and acknowledged replicas', async t => {
-  const base = { MASTER_KEY: KEY, ADMIN_TOKEN: 'x'.repeat(20) }
+  const base = { MASTER_KEY: KEY, ADMIN_TOKEN: 'x'.repeat(32) }
   const sentinel = loadConfig({ ...base, REDIS_SENTINELS: 's1:26379, s2:26380' })
   t.equal(sentinel.embedded, false)
   t.same(sentinel.redisSentinels, [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }])
