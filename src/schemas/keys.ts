@@ -14,6 +14,7 @@ export const KeyViewSchema = Type.Object({
   publishAt: Type.String(),
   activateAt: Type.String(),
   revokedAt: Type.Optional(Type.String()),
+  promotedAt: Type.Optional(Type.String({ description: 'When this key became active before its activateAt, because the active key was revoked' })),
   retiresAt: Type.Optional(Type.String())
 })
 export type KeyView = Static<typeof KeyViewSchema>
@@ -39,11 +40,18 @@ export type KeyCreated = Static<typeof KeyCreatedSchema>
 
 export const RotateInputSchema = Type.Object({
   at: Type.Optional(TimeInput),
-  prepublish: Type.Optional(Type.Integer({ minimum: 0 }))
+  prepublish: Type.Optional(Type.Integer({ minimum: 0 })),
+  revokeActive: Type.Optional(Type.Boolean({ description: 'Emergency rotation: the new key is active at once and the active one revoked, in one write' }))
 }, { additionalProperties: false })
 export type RotateInput = Static<typeof RotateInputSchema>
 
-export const KeyRotatedSchema = Type.Object({ key: KeyViewSchema, secret: Type.Optional(Type.String()), warnings: Warnings })
+export const KeyRotatedSchema = Type.Object({
+  key: KeyViewSchema,
+  secret: Type.Optional(Type.String()),
+  /** With revokeActive: the kid that was active and is now revoked (null when no key was active). */
+  revoked: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  warnings: Warnings
+})
 export type KeyRotated = Static<typeof KeyRotatedSchema>
 
 export const KeyRevokedSchema = Type.Object({ key: KeyViewSchema, activeKid: Type.Union([Type.String(), Type.Null()]) })
