@@ -112,8 +112,18 @@ export class MemoryStore implements Store {
       if (expiresAt !== undefined && expiresAt > this.clock()) return false
     }
     if (record.keys.has(key.kid)) throw new TokenmintError('KID_EXISTS', 'the tenant already has a key with this kid')
+    const { revoke } = options
+    if (revoke !== undefined && !Number.isSafeInteger(revoke.revokedAt)) throw invalid('revokedAt', 'must be a whole number of milliseconds')
+    const revoked = revoke === undefined ? undefined : record.keys.get(revoke.kid)
+    if (revoke !== undefined && revoked === undefined) throw new TokenmintError('KEY_NOT_FOUND', 'the tenant has no key with this kid')
+    const revoking = revoked !== undefined && revoked.revokedAt === undefined
+    const destroyed = (options.destroy ?? []).filter(d => record.keys.has(d.kid))
     this.log(tenantId, audit)
+    if (revoking) this.log(tenantId, revoke?.audit as AuditEntry)
+    for (const d of destroyed) this.log(tenantId, d.audit)
     record.keys.set(key.kid, structuredClone(key))
+    if (revoking) revoked.revokedAt = revoke?.revokedAt
+    for (const d of destroyed) record.keys.delete(d.kid)
     if (marker !== undefined) this.markers.set(marker, this.clock() + (options.onceTtlMs ?? DEFAULT_ONCE_TTL_MS))
     this.bump(tenantId)
     return true

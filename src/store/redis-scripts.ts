@@ -30,6 +30,17 @@ local function tm_require_tenant()
     return redis.error_reply('TENANT_NOT_FOUND')
   end
 end
+-- Appends an audit entry given as a JSON object {at, actor, action, tenant, kid?, ip} (all strings).
+local function tm_audit_json(e)
+  local f = {'at', e.at, 'actor', e.actor, 'action', e.action, 'tenant', e.tenant}
+  if e.kid then
+    f[#f + 1] = 'kid'
+    f[#f + 1] = e.kid
+  end
+  f[#f + 1] = 'ip'
+  f[#f + 1] = e.ip
+  redis.call('XADD', KEYS[5], '*', unpack(f))
+end
 -- A key record carries its position in the keyring as "_n" (the hash itself is unordered).
 local function tm_ordered(json, n)
   return '{"_n":' .. n .. ',' .. string.sub(json, 2)
@@ -71,7 +82,11 @@ redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
 return tm_bump()
 `
 
-/** ARGV[9] kid, ARGV[10] key JSON, ARGV[11] marker TTL ms (with KEYS[6]). Returns the version, or 0 when the marker exists. */
+/**
+ * ARGV[9] kid, ARGV[10] key JSON, ARGV[11] marker TTL ms (with KEYS[6]), ARGV[12] effects JSON:
+ * { revoke: { kid, revokedAt, audit } | absent, destroy: [{ kid, audit }] } with every value a string.
+ * Returns the version, or 0 when the marker exists.
+ */
 const APPEND_KEY = `
 local missing = tm_require_tenant()
 if missing then return missing end
@@ -81,8 +96,39 @@ end
 if redis.call('HEXISTS', KEYS[3], ARGV[9]) == 1 then
   return redis.error_reply('KID_EXISTS')
 end
+local effects = cjson.decode(ARGV[12])
+local revoked
+if effects.revoke then
+  revoked = redis.call('HGET', KEYS[3], effects.revoke.kid)
+  if not revoked then
+    return redis.error_reply('KEY_NOT_FOUND')
+  end
+  if type(cjson.decode(revoked).revokedAt) == 'number' then
+    revoked = nil
+  end
+end
 tm_audit()
-redis.call('HSET', KEYS[3], ARGV[9], tm_ordered(ARGV[10], redis.call('HLEN', KEYS[3]) + 1))
+if revoked then
+  tm_audit_json(effects.revoke.audit)
+end
+for _, d in ipairs(effects.destroy) do
+  if redis.call('HEXISTS', KEYS[3], d.kid) == 1 then
+    tm_audit_json(d.audit)
+  end
+end
+-- After the first pruning, HLEN no longer counts every key ever appended: number after the highest position.
+local last = 0
+for _, json in ipairs(redis.call('HVALS', KEYS[3])) do
+  local n = tonumber(string.match(json, '^{"_n":(%d+),'))
+  if n and n > last then last = n end
+end
+redis.call('HSET', KEYS[3], ARGV[9], tm_ordered(ARGV[10], last + 1))
+if revoked then
+  redis.call('HSET', KEYS[3], effects.revoke.kid, string.sub(revoked, 1, -2) .. ',"revokedAt":' .. effects.revoke.revokedAt .. '}')
+end
+for _, d in ipairs(effects.destroy) do
+  redis.call('HDEL', KEYS[3], d.kid)
+end
 if KEYS[6] then
   redis.call('SET', KEYS[6], '1', 'PX', ARGV[11])
 end

@@ -93,6 +93,13 @@ function auditFields (entry: AuditEntry): string[] {
   return fields
 }
 
+/** An audit entry as the scripts' tm_audit_json takes it: every value a string. */
+function auditJson (entry: AuditEntry): Record<string, string> {
+  const out: Record<string, string> = { at: String(entry.at), actor: entry.actor, action: entry.action, tenant: entry.tenant, ip: entry.ip }
+  if (entry.kid !== undefined) out.kid = entry.kid
+  return out
+}
+
 /** Stream ids "ms-seq" compared as numbers, newest first. */
 function newerStreamId (a: string, b: string): number {
   const [am, as] = a.split('-').map(Number)
@@ -249,7 +256,15 @@ export class RedisStore implements Store {
 
   async appendKey (tenantId: string, key: KeyVersion, audit: AuditEntry, options: AppendKeyOptions = {}): Promise<boolean> {
     const ttl = options.onceTtlMs ?? DEFAULT_ONCE_TTL_MS
-    const version = await this.write('tmAppendKey', tenantId, audit, [key.kid, JSON.stringify(key), String(Math.max(1, Math.ceil(ttl)))], options.once)
+    const effects: { revoke?: unknown, destroy: unknown[] } = {
+      destroy: (options.destroy ?? []).map(d => ({ kid: d.kid, audit: auditJson(d.audit) }))
+    }
+    if (options.revoke !== undefined) {
+      if (!Number.isSafeInteger(options.revoke.revokedAt)) throw invalid('revokedAt', 'must be a whole number of milliseconds')
+      effects.revoke = { kid: options.revoke.kid, revokedAt: String(options.revoke.revokedAt), audit: auditJson(options.revoke.audit) }
+    }
+    const version = await this.write('tmAppendKey', tenantId, audit,
+      [key.kid, JSON.stringify(key), String(Math.max(1, Math.ceil(ttl))), JSON.stringify(effects)], options.once)
     return version > 0
   }
 

@@ -23,6 +23,13 @@ export interface AppendKeyOptions {
    */
   once?: string
   onceTtlMs?: number
+  /**
+   * Emergency rotation: revokes this key at `revokedAt` in the same atomic step, audited with `audit`
+   * (KEY_NOT_FOUND if the kid does not exist; a key already revoked keeps its first revokedAt and no second entry).
+   */
+  revoke?: { kid: string, revokedAt: number, audit: AuditEntry }
+  /** Keyring pruning: deletes these keys, material included, in the same atomic step; each audited with its entry. */
+  destroy?: Array<{ kid: string, audit: AuditEntry }>
 }
 
 /**
@@ -54,7 +61,10 @@ export interface Store {
   /** Removes the tenant, its keyring and its API keys (its audit log stays). */
   deleteTenant (tenantId: string, audit: AuditEntry): Promise<void>
 
-  /** Appends a key version. Returns false when `options.once` was already claimed (nothing written). */
+  /**
+   * Appends a key version, with the revocation and destructions of `options` in the same atomic step.
+   * Returns false when `options.once` was already claimed (nothing written).
+   */
   appendKey (tenantId: string, key: KeyVersion, audit: AuditEntry, options?: AppendKeyOptions): Promise<boolean>
   /** Sets revokedAt on a key unless it is already set; returns the effective revokedAt. */
   revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry): Promise<number>

@@ -207,6 +207,51 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     t.equal(await store.appendKey('acme', keyFixture('plain'), auditFixture('key.rotate', 'acme')), true, 'without a marker appendKey always appends')
   })
 
+  t.test('appendKey can revoke a key in the same atomic step (emergency rotation)', async t => {
+    const store = await open(t)
+    const v1 = await store.createTenant(tenantFixture('acme'), keyFixture('old'), auditFixture('tenant.create', 'acme'))
+    const appended = await store.appendKey('acme', keyFixture('new', T0 + 10), auditFixture('key.rotate', 'acme', T0 + 10, 'new'), {
+      revoke: { kid: 'old', revokedAt: T0 + 10, audit: auditFixture('key.revoke', 'acme', T0 + 10, 'old') }
+    })
+    t.equal(appended, true)
+    const snapshot = await store.getSnapshot('acme')
+    t.equal(snapshot?.version, v1 + 1, 'one write, one version')
+    t.same(snapshot?.keys.map(key => [key.kid, key.revokedAt]), [['old', T0 + 10], ['new', undefined]], 'the new key is appended and the old one revoked')
+    t.same({ ...snapshot?.keys[0], revokedAt: undefined }, { ...keyFixture('old'), revokedAt: undefined }, 'the rest of the revoked key is untouched')
+    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).map(entry => [entry.action, entry.kid]),
+      [['key.revoke', 'old'], ['key.rotate', 'new'], ['tenant.create', undefined]], 'both audited in the same step')
+
+    // A key already revoked keeps its first revokedAt and gets no second entry; a missing one writes nothing at all.
+    await store.appendKey('acme', keyFixture('newer', T0 + 20), auditFixture('key.rotate', 'acme', T0 + 20, 'newer'), {
+      revoke: { kid: 'old', revokedAt: T0 + 20, audit: auditFixture('key.revoke', 'acme', T0 + 20, 'old') }
+    })
+    t.equal((await store.getSnapshot('acme'))?.keys[0].revokedAt, T0 + 10)
+    t.equal((await store.listAudit({ tenant: 'acme', limit: 10 })).filter(entry => entry.action === 'key.revoke').length, 1)
+    const before = await store.getSnapshot('acme')
+    await t.rejects(store.appendKey('acme', keyFixture('orphan', T0 + 30), auditFixture('key.rotate', 'acme'), {
+      revoke: { kid: 'nope', revokedAt: T0 + 30, audit: auditFixture('key.revoke', 'acme', T0 + 30, 'nope') }
+    }), { code: 'KEY_NOT_FOUND' })
+    t.same(await store.getSnapshot('acme'), before, 'a revocation of a missing key appends nothing')
+  })
+
+  t.test('appendKey can destroy keys, material included, in the same atomic step', async t => {
+    const store = await open(t)
+    await store.createTenant(tenantFixture('acme'), keyFixture('k1'), auditFixture('tenant.create', 'acme'))
+    await store.appendKey('acme', keyFixture('k2', T0 + 1), auditFixture('key.rotate', 'acme', T0 + 1, 'k2'))
+    const v = (await store.getSnapshot('acme'))?.version ?? 0
+    await store.appendKey('acme', keyFixture('k3', T0 + 2), auditFixture('key.rotate', 'acme', T0 + 2, 'k3'), {
+      destroy: [{ kid: 'k1', audit: auditFixture('key.destroy', 'acme', T0 + 2, 'k1') }, { kid: 'gone', audit: auditFixture('key.destroy', 'acme', T0 + 2, 'gone') }]
+    })
+    const snapshot = await store.getSnapshot('acme')
+    t.equal(snapshot?.version, v + 1, 'one write, one version')
+    t.same(snapshot?.keys.map(key => key.kid), ['k2', 'k3'], 'k1 is gone, material included; the keyring order holds')
+    t.same((await store.listAudit({ tenant: 'acme', limit: 3 })).map(entry => [entry.action, entry.kid]),
+      [['key.destroy', 'k1'], ['key.rotate', 'k3'], ['key.rotate', 'k2']], 'each destroyed key audited; a kid already gone is not')
+    // Positions keep growing after a deletion: the next key still sorts last.
+    await store.appendKey('acme', keyFixture('k4', T0 + 2), auditFixture('key.rotate', 'acme', T0 + 3, 'k4'))
+    t.same((await store.getSnapshot('acme'))?.keys.map(key => key.kid), ['k2', 'k3', 'k4'])
+  })
+
   t.test('revokeKey sets revokedAt once', async t => {
     const store = await open(t)
     await store.createTenant(tenantFixture('acme'), keyFixture('k1'), auditFixture('tenant.create', 'acme'))

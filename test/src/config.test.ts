@@ -44,7 +44,10 @@ t.test('bad configuration names the variable and never echoes the value', async 
     [{ CACHE_TTL_MS: '-1' }, 'CACHE_TTL_MS'],
     [{ JWKS_MAX_AGE: '301' }, 'JWKS_MAX_AGE'],
     [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
-    [{ REDIS_PREFIX: '{bad}' }, 'REDIS_PREFIX']
+    [{ REDIS_PREFIX: '{bad}' }, 'REDIS_PREFIX'],
+    [{ ROTATION_MIN_PERIOD: '0' }, 'ROTATION_MIN_PERIOD'],
+    [{ KEYRING_MAX_RETIRED: 'twenty' }, 'KEYRING_MAX_RETIRED'],
+    [{ AUDIT_RETENTION_DAYS: '0' }, 'AUDIT_RETENTION_DAYS']
   ]
   for (const [env, variable] of cases) {
     try {
@@ -66,4 +69,13 @@ t.test('TRUST_PROXY takes a boolean, a hop count or proxy addresses', async t =>
   t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1)
   t.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, '10.0.0.0/8, 127.0.0.1')
   t.throws(() => loadConfig({ TRUST_PROXY: 'everyone' }), /TRUST_PROXY/)
+})
+
+t.test('rotation, keyring and audit bounds have safe defaults and can be set', async t => {
+  const defaults = loadConfig({})
+  t.equal(defaults.rotationMinPeriod, 3600)
+  t.equal(defaults.keyringMaxRetired, 20)
+  t.equal(defaults.auditRetentionDays, 365)
+  const set = loadConfig({ ROTATION_MIN_PERIOD: '60', KEYRING_MAX_RETIRED: '3', AUDIT_RETENTION_DAYS: '30' })
+  t.same([set.rotationMinPeriod, set.keyringMaxRetired, set.auditRetentionDays], [60, 3, 30])
 })

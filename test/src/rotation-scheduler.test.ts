@@ -25,7 +25,7 @@ t.test('three instances on one Redis rotate once per period for 20 s, on the gri
   const prefix = uniquePrefix()
   const apps: TestApp[] = []
   for (let i = 0; i < 3; i++) {
-    apps.push(await build(t, { redisUrl: redis.url, prefix, scheduler: true, env: { ROTATION_TICK_MS: '200' } }))
+    apps.push(await build(t, { redisUrl: redis.url, prefix, scheduler: true, env: { ROTATION_TICK_MS: '200', ROTATION_MIN_PERIOD: '1' } }))
   }
   await Promise.all(apps.map(async ({ app }) => await storeReady(app)))
   const [a, b, c] = apps
@@ -121,8 +121,8 @@ t.test('catch-up: ten periods missed give one version, not ten', async t => {
 t.test('two instances ticking the same due tenant on one store make one version', async t => {
   const clock = new FakeClock()
   const store = new MemoryStore()
-  const a = await build(t, { clock, sharedStore: store })
-  const b = await build(t, { clock, sharedStore: store })
+  const a = await build(t, { clock, sharedStore: store, env: { ROTATION_MIN_PERIOD: '60' } })
+  const b = await build(t, { clock, sharedStore: store, env: { ROTATION_MIN_PERIOD: '60' } })
   const tenant = await createTenant(a.app, es256Tenant('contended'))
   t.equal((await a.admin('PUT', `/v1/admin/tenants/${tenant.id}/rotation`, { every: 60, prepublish: 0 })).statusCode, 200)
   clock.advance(60 * SECOND)
@@ -133,7 +133,7 @@ t.test('two instances ticking the same due tenant on one store make one version'
 
 t.test('a tenant deleted or whose rotation was cleared leaves the due-index', async t => {
   const clock = new FakeClock()
-  const { app, admin } = await build(t, { clock })
+  const { app, admin } = await build(t, { clock, env: { ROTATION_MIN_PERIOD: '60' } })
   await createTenant(app, es256Tenant('cleared'))
   await createTenant(app, es256Tenant('deleted'))
   for (const id of ['cleared', 'deleted']) t.equal((await admin('PUT', `/v1/admin/tenants/${id}/rotation`, { every: 60, prepublish: 0 })).statusCode, 200)
