@@ -13,7 +13,7 @@ import { getProfile, resolveTenantSettings } from './profiles/index.js'
 import { TENANT_ID_PATTERN } from './schemas/common.js'
 import type { ApiKeyCreated, ApiKeyView, AuditView, KeyCreate, KeyCreated, KeyRevoked, KeyRotated, KeyView, RotateInput } from './schemas/keys.js'
 import type { RotationInput, TenantCreate, TenantPatch, TenantView } from './schemas/tenant.js'
-import type { AppendKeyOptions, Store } from './store/store.js'
+import type { AppendKeyOptions, ListAuditOptions, Store } from './store/store.js'
 import { parseTime } from './time.js'
 import type { Alg, AuditEntry, Clock, JsonObject, KeyVersion, Page, ProfileName, RateLimitPolicy, RotationPolicy, Tenant, TenantSnapshot } from './types.js'
 
@@ -378,8 +378,11 @@ export class AdminService {
     return created
   }
 
-  async listAudit (tenant: string | undefined, limit: number): Promise<AuditView[]> {
-    const entries = await this.store.listAudit({ tenant, limit })
-    return entries.map(auditView)
+  /** One page of the audit log, newest first; `since` is ISO 8601 or Unix seconds. */
+  async listAudit (query: { tenant?: string, since?: string | number, cursor?: string, limit: number }): Promise<Page<AuditView>> {
+    const options: ListAuditOptions = { tenant: query.tenant, cursor: query.cursor, limit: query.limit }
+    if (query.since !== undefined) options.since = parseTime(query.since, 'since')
+    const page = await this.store.listAudit(options)
+    return { items: page.items.map(auditView), nextCursor: page.nextCursor }
   }
 }

@@ -67,8 +67,12 @@ export type ApiKeyCreated = Static<typeof ApiKeyCreatedSchema>
 
 export const AuditQuerySchema = Type.Object({
   tenant: Type.Optional(TenantId),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 }))
+  since: Type.Optional(Type.String({ maxLength: 64, description: 'No entry older than this: ISO 8601 time or Unix seconds' })),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Entries per page (with ndjson: per store read)' })),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('ndjson')], { description: 'ndjson: every matching entry from the cursor on, one JSON object a line (application/x-ndjson)' }))
 }, { additionalProperties: false })
+export type AuditQuery = Static<typeof AuditQuerySchema>
 
 export const AuditViewSchema = Type.Object({
   at: Type.String(),
@@ -79,5 +83,5 @@ export const AuditViewSchema = Type.Object({
   ip: Type.String()
 })
 export type AuditView = Static<typeof AuditViewSchema>
-export const AuditListSchema = onePage(AuditViewSchema)
+export const AuditListSchema = Type.Object({ items: Type.Array(AuditViewSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) })
 export type AuditList = Static<typeof AuditListSchema>

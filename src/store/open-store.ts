@@ -29,12 +29,13 @@ async function checkPersistence (client: RedisClient, log: StoreLogger): Promise
 }
 
 export function openStore (config: Config, log: StoreLogger): Store {
-  if (config.embedded) return new MemoryStore()
+  const auditRetentionMs = config.auditRetentionDays * 86_400_000
+  if (config.embedded) return new MemoryStore({ auditRetentionMs })
   const options = { url: config.redisUrl, clusterNodes: config.redisClusterNodes, commandTimeoutMs: config.redisCommandTimeoutMs }
   const client = createRedisClient({ ...options, name: 'tokenmint' })
   const subscriber = createRedisClient({ ...options, name: 'tokenmint-sub' })
   client.once('ready', () => { checkPersistence(client, log).catch(() => {}) })
-  const store = new RedisStore({ client, subscriber, prefix: config.redisPrefix })
+  const store = new RedisStore({ client, subscriber, prefix: config.redisPrefix, auditRetentionMs })
   store.onConnectionError(err => log.warn({ message: err.message }, 'redis connection error'))
   return store
 }

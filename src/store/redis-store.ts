@@ -6,7 +6,7 @@ import { whenReady, type RedisClient } from './redis-client.js'
 import { RedisRateCounter } from './redis-rate-counter.js'
 import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 import { SCRIPTS, type ScriptName } from './redis-scripts.js'
-import { DEFAULT_ONCE_TTL_MS, byCreation, decodeCursor, encodeCursor } from './common.js'
+import { AUDIT_BUCKET_MS, DEFAULT_AUDIT_RETENTION_MS, DEFAULT_ONCE_TTL_MS, auditBefore, byCreation, decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor, newestAuditFirst, type AuditPosition } from './common.js'
 import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
 
 export interface RedisStoreOptions {
@@ -16,6 +16,8 @@ export interface RedisStoreOptions {
   subscriber: RedisClient
   /** Namespace of every key and of the change channel, e.g. "tm:". */
   prefix: string
+  /** How long audit entries are kept, ms (default 365 days). */
+  auditRetentionMs?: number
 }
 
 const DOMAIN_ERRORS: Partial<Record<ErrorCode, string>> = {
@@ -86,13 +88,6 @@ function auditEntry (fields: string[]): AuditEntry {
   }
 }
 
-function auditFields (entry: AuditEntry): string[] {
-  const fields = ['at', String(entry.at), 'actor', entry.actor, 'action', entry.action, 'tenant', entry.tenant]
-  if (entry.kid !== undefined) fields.push('kid', entry.kid)
-  fields.push('ip', entry.ip)
-  return fields
-}
-
 /** An audit entry as the scripts' tm_audit_json takes it: every value a string. */
 function auditJson (entry: AuditEntry): Record<string, string> {
   const out: Record<string, string> = { at: String(entry.at), actor: entry.actor, action: entry.action, tenant: entry.tenant, ip: entry.ip }
@@ -100,11 +95,10 @@ function auditJson (entry: AuditEntry): Record<string, string> {
   return out
 }
 
-/** Stream ids "ms-seq" compared as numbers, newest first. */
-function newerStreamId (a: string, b: string): number {
-  const [am, as] = a.split('-').map(Number)
-  const [bm, bs] = b.split('-').map(Number)
-  return bm - am || bs - as
+/** A stream entry with its place in the log: its id "ms-seq" and its tenant. */
+function logged (tenant: string, [id, fields]: StreamEntry): AuditPosition & { entry: AuditEntry } {
+  const [ms, seq] = id.split('-').map(Number)
+  return { ms, seq, tenant, entry: auditEntry(fields) }
 }
 
 async function quit (client: RedisClient): Promise<void> {
@@ -128,7 +122,8 @@ type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>
  *   {prefix}{t:ID}:tenant  JSON Tenant            {prefix}{t:ID}:ver      integer version (kept on delete)
  *   {prefix}{t:ID}:keys    hash kid → JSON key    {prefix}{t:ID}:apikeys  hash id → JSON ApiKeyRecord
  *   {prefix}{t:ID}:audit   stream (kept on delete) {prefix}{t:ID}:once:M  create-if-absent marker (PX)
- *   {prefix}tenants        sorted set of ids      {prefix}audit-tenants   set of ids with an audit stream
+ *   {prefix}tenants        sorted set of ids      {prefix}audit-hours     sorted set of hours with audit entries
+ *   {prefix}audit-hour:H   set of tenant ids with audit entries in hour H (epoch ms / 3,600,000), expires with the log
  *   {prefix}rotation-due   sorted set id → due ms {prefix}changes         pub/sub channel, "ID VERSION"
  *   {prefix}{nameSpace}KEY rate count of a key in its window (PX), see RedisRateCounter
  */
@@ -138,6 +133,7 @@ export class RedisStore implements Store {
   private readonly subscriber: RedisClient
   private readonly prefix: string
   private readonly channel: string
+  private readonly auditRetentionMs: number
   private readonly listeners = new Set<ChangeListener>()
   private readonly events = new EventEmitter()
   private subscribed = false
@@ -150,6 +146,7 @@ export class RedisStore implements Store {
     this.subscriber = options.subscriber
     this.prefix = options.prefix
     this.channel = `${options.prefix}changes`
+    this.auditRetentionMs = options.auditRetentionMs ?? DEFAULT_AUDIT_RETENTION_MS
     for (const [name, lua] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, { lua })
 
     this.subscriber.on('message', (channel: string, message: string) => {
@@ -185,9 +182,8 @@ export class RedisStore implements Store {
   }
 
   async createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number> {
-    // Index and audit set first: a failure after them leaves an id that listings skip, never a hidden tenant.
+    // Index first: a failure after it leaves an id that listings skip, never a hidden tenant.
     await guarded(this.redis.zadd(this.key('tenants'), 0, tenant.id))
-    await guarded(this.redis.sadd(this.key('audit-tenants'), tenant.id))
     const version = await this.write('tmCreateTenant', tenant.id, audit, [
       JSON.stringify(tenant), firstKey?.kid ?? '', firstKey === undefined ? '' : JSON.stringify(firstKey)
     ])
@@ -287,26 +283,57 @@ export class RedisStore implements Store {
   }
 
   async appendAudit (entry: AuditEntry): Promise<void> {
-    await guarded(this.redis.sadd(this.key('audit-tenants'), entry.tenant))
-    await guarded(this.redis.xadd(this.tenantKeys(entry.tenant).audit, '*', ...auditFields(entry)))
+    await this.indexAudit(entry)
+    const k = this.tenantKeys(entry.tenant)
+    await this.script('tmAppendAudit', [k.tenant, k.ver, k.keys, k.apikeys, k.audit], [...this.auditArgs(entry), this.channel, entry.tenant])
   }
 
-  async listAudit (options: ListAuditOptions): Promise<AuditEntry[]> {
+  /**
+   * Newest first, `limit` at most, after `cursor`, not before `since`. One tenant: one XREVRANGE. All tenants:
+   * the hours that have entries are walked newest first, and only the tenants with entries in each hour are read,
+   * so a page costs the tenants active in the hours it spans, never one read per tenant of the deployment.
+   */
+  async listAudit (options: ListAuditOptions): Promise<Page<AuditEntry>> {
     const limit = Math.floor(options.limit)
-    if (limit < 1) return []
+    if (limit < 1) return { items: [], nextCursor: null }
+    const cursor = options.cursor === undefined ? undefined : decodeAuditCursor(options.cursor)
+    const since = options.since ?? 0
+    const found: Array<AuditPosition & { entry: AuditEntry }> = []
     if (options.tenant !== undefined) {
-      const entries = await guarded(this.redis.xrevrange(this.tenantKeys(options.tenant).audit, '+', '-', 'COUNT', limit)) as StreamEntry[]
-      return entries.map(([, fields]) => auditEntry(fields))
+      found.push(...await this.readStream(options.tenant, since, Number.MAX_SAFE_INTEGER, cursor, limit + 1))
+    } else {
+      let upper = cursor === undefined ? '+inf' : String(Math.floor(cursor.ms / AUDIT_BUCKET_MS))
+      const lowest = Math.floor(since / AUDIT_BUCKET_MS)
+      while (found.length <= limit) {
+        const hours = (await guarded(this.redis.zrevrangebyscore(this.key('audit-hours'), upper, lowest, 'LIMIT', 0, 24))).map(Number)
+        for (const hour of hours) {
+          const tenants = await guarded(this.redis.smembers(this.key(`audit-hour:${hour}`)))
+          const start = Math.max(since, hour * AUDIT_BUCKET_MS)
+          const reads = await Promise.all(tenants.map(async tenant => await this.readStream(tenant, start, (hour + 1) * AUDIT_BUCKET_MS - 1, cursor, limit + 1)))
+          found.push(...reads.flat())
+          // Every later hour only holds older entries: once a page and one more are found, the page is complete.
+          if (found.length > limit) break
+        }
+        if (hours.length < 24) break
+        upper = `(${hours[hours.length - 1]}`
+      }
     }
-    // Newest `limit` of every tenant's stream, merged by time (then stream id), newest first.
-    const tenants = await guarded(this.redis.smembers(this.key('audit-tenants')))
-    const streams = await guarded(Promise.all(tenants.map(async tenant =>
-      await this.redis.xrevrange(this.tenantKeys(tenant).audit, '+', '-', 'COUNT', limit) as StreamEntry[])))
-    return streams.flat()
-      .map(([id, fields]) => ({ id, entry: auditEntry(fields) }))
-      .sort((a, b) => b.entry.at - a.entry.at || newerStreamId(a.id, b.id))
-      .slice(0, limit)
-      .map(({ entry }) => entry)
+    found.sort(newestAuditFirst)
+    const page = found.slice(0, limit)
+    const last = page[page.length - 1]
+    return { items: page.map(({ entry }) => entry), nextCursor: found.length > limit ? encodeAuditCursor(last) : null }
+  }
+
+  /** A tenant's entries from `startMs` to `endMs` (inclusive) and after `cursor`, newest first, at most `count`. */
+  private async readStream (tenant: string, startMs: number, endMs: number, cursor: AuditPosition | undefined, count: number): Promise<Array<AuditPosition & { entry: AuditEntry }>> {
+    let end = endMs >= Number.MAX_SAFE_INTEGER ? '+' : String(endMs)
+    if (cursor !== undefined && cursor.ms <= endMs) {
+      // The same stream id sorts after the cursor only for a tenant that sorts after the cursor's tenant.
+      end = tenant < cursor.tenant ? `${cursor.ms}-${cursor.seq}` : `(${cursor.ms}-${cursor.seq}`
+    }
+    if (cursor !== undefined && cursor.ms < startMs) return []
+    const entries = await guarded(this.redis.xrevrange(this.tenantKeys(tenant).audit, end, String(startMs), 'COUNT', count)) as StreamEntry[]
+    return entries.map(entry => logged(tenant, entry)).filter(item => cursor === undefined || auditBefore(item, cursor))
   }
 
   async setRotationDue (tenantId: string, dueAt: number | null): Promise<void> {
@@ -361,8 +388,28 @@ export class RedisStore implements Store {
     const k = this.tenantKeys(tenantId)
     const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit]
     if (onceMarker !== undefined) keys.push(`${k.base}:once:${onceMarker}`)
-    const auditArgs = [String(audit.at), audit.actor, audit.action, audit.tenant, audit.kid ?? '', audit.ip]
-    return Number(await this.script(name, keys, [...auditArgs, this.channel, tenantId, ...args]))
+    await this.indexAudit(audit)
+    return Number(await this.script(name, keys, [...this.auditArgs(audit), this.channel, tenantId, ...args]))
+  }
+
+  private auditArgs (audit: AuditEntry): string[] {
+    return [String(audit.at), audit.actor, audit.action, audit.tenant, audit.kid ?? '', audit.ip, String(this.auditRetentionMs)]
+  }
+
+  /**
+   * Marks the entry's hour as holding entries of its tenant, before the write (in a cluster the index lives in
+   * other slots than the tenant): a failure here fails the action, and an index entry without a log entry only
+   * costs one empty read. Hours past the retention leave the index.
+   */
+  private async indexAudit (audit: AuditEntry): Promise<void> {
+    const hour = Math.floor(audit.at / AUDIT_BUCKET_MS)
+    const hourKey = this.key(`audit-hour:${hour}`)
+    await guarded(Promise.all([
+      this.redis.zadd(this.key('audit-hours'), hour, String(hour)),
+      this.redis.sadd(hourKey, audit.tenant),
+      this.redis.pexpire(hourKey, this.auditRetentionMs + AUDIT_BUCKET_MS),
+      this.redis.zremrangebyscore(this.key('audit-hours'), '-inf', `(${Math.floor((audit.at - this.auditRetentionMs) / AUDIT_BUCKET_MS)}`)
+    ]))
   }
 
   /** (Re)subscribes to the change channel; a failure waits for the next 'ready'. */

@@ -12,6 +12,10 @@ export interface ListTenantsOptions {
 
 export interface ListAuditOptions {
   tenant?: string
+  /** Epoch ms: no entry older than this. */
+  since?: number
+  /** Opaque, from a previous page's nextCursor. */
+  cursor?: string
   limit: number
 }
 
@@ -75,8 +79,12 @@ export interface Store {
 
   /** Appends an audit entry on its own (for actions that change nothing else). */
   appendAudit (entry: AuditEntry): Promise<void>
-  /** Newest first; across all tenants when `tenant` is unset. */
-  listAudit (options: ListAuditOptions): Promise<AuditEntry[]>
+  /**
+   * Newest first (by time, then order of writing, then tenant id), across all tenants when `tenant` is unset;
+   * paginated with an opaque cursor. Entries older than the audit retention are trimmed when a tenant's log is
+   * written, and a log expires the retention after its last entry.
+   */
+  listAudit (options: ListAuditOptions): Promise<Page<AuditEntry>>
 
   /** Sets (or, with null, clears) when a tenant's periodic rotation is next due, epoch ms. */
   setRotationDue (tenantId: string, dueAt: number | null): Promise<void>

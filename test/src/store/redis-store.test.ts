@@ -52,10 +52,15 @@ t.test('key layout: hash-tagged tenant keys and global indexes under the prefix'
   const ttl = await redis.pttl(`${base}:once:p7`)
   t.ok(ttl > 0 && ttl <= 30_000, 'the once-marker expires with its TTL')
   t.equal(await redis.zscore(`${prefix}tenants`, 'acme'), '0')
-  t.equal(await redis.sismember(`${prefix}audit-tenants`, 'acme'), 1)
+  const hour = Math.floor(auditFixture('x', 'acme').at / 3_600_000)
+  t.equal(await redis.zscore(`${prefix}audit-hours`, String(hour)), String(hour), 'the hour of the entries is indexed')
+  t.equal(await redis.sismember(`${prefix}audit-hour:${hour}`, 'acme'), 1, 'with the tenants that wrote in it')
   t.equal(await redis.zscore(`${prefix}rotation-due`, 'acme'), '1234')
 
-  const [, fields] = (await redis.xrevrange(`${base}:audit`, '+', '-', 'COUNT', 1))[0]
+  const [id, fields] = (await redis.xrevrange(`${base}:audit`, '+', '-', 'COUNT', 1))[0]
+  t.equal(id, `${auditFixture('x', 'acme').at}-2`, 'the stream id is the entry\'s time, numbered within it')
+  const retention = await redis.pttl(`${base}:audit`)
+  t.ok(retention > 364 * 86_400_000 && retention <= 365 * 86_400_000, 'the log expires the retention after its last entry')
   t.same(fields, ['at', String(auditFixture('x', 'acme').at), 'actor', 'admin', 'action', 'apikey.create', 'tenant', 'acme', 'ip', '127.0.0.1'])
 })
 
