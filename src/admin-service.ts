@@ -381,7 +381,7 @@ export class AdminService {
   /** One page of the audit log, newest first; `since` is ISO 8601 or Unix seconds. */
   async listAudit (query: { tenant?: string, since?: string | number, cursor?: string, limit: number }): Promise<Page<AuditView>> {
     const options: ListAuditOptions = { tenant: query.tenant, cursor: query.cursor, limit: query.limit }
-    if (query.since !== undefined) options.since = parseTime(query.since, 'since')
+    if (query.since !== undefined) options.since = parseTime(query.since, '/since')
     const page = await this.store.listAudit(options)
     return { items: page.items.map(auditView), nextCursor: page.nextCursor }
   }

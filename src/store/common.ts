@@ -52,6 +52,6 @@ export function encodeAuditCursor (position: AuditPosition): string {
 export function decodeAuditCursor (cursor: string): AuditPosition {
   const match = /^(\d{1,16})-(\d{1,16}):([a-z0-9][a-z0-9-]{0,62})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
   const position = match === null ? undefined : { ms: Number(match[1]), seq: Number(match[2]), tenant: match[3] }
-  if (position === undefined || encodeAuditCursor(position) !== cursor) throw invalid('cursor', 'is not a cursor returned by this listing')
+  if (position === undefined || encodeAuditCursor(position) !== cursor) throw invalid('/cursor', 'is not a cursor returned by this listing')
   return position
 }
