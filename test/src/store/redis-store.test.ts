@@ -213,3 +213,26 @@ t.test('two stores on one Redis hear each other', async t => {
   t.same(await heard, ['acme', version])
   t.equal((await reader.getSnapshot('acme'))?.version, version)
 })
+
+t.test('a page of the merged audit log reads only the tenants active in the hours it spans', async t => {
+  const server = await startRedis(t)
+  const store = await connectedStore(t, server.url)
+  const HOUR = 3_600_000
+  const T0 = auditFixture('x', 'acme').at
+  // 100 tenants wrote a day ago; 3 wrote in the last hour, twice each.
+  for (let i = 0; i < 100; i++) await store.appendAudit(auditFixture('old', `old-${i}`, T0))
+  for (let i = 0; i < 6; i++) await store.appendAudit(auditFixture('new', `new-${i % 3}`, T0 + 24 * HOUR + i))
+  const xrevranges = async (): Promise<number> => {
+    const stats = await store.redis.info('commandstats')
+    return Number(/cmdstat_xrevrange:calls=(\d+)/.exec(stats)?.[1] ?? 0)
+  }
+  const before = await xrevranges()
+  const page = await store.listAudit({ limit: 3 })
+  const reads = await xrevranges() - before
+  t.same(page.items.map(entry => entry.tenant), ['new-2', 'new-1', 'new-0'])
+  t.type(page.nextCursor, 'string')
+  t.equal(reads, 3, 'one read per tenant active in the newest hour, none for the 100 others')
+
+  const all = (await store.listAudit({ limit: 1000 })).items
+  t.equal(all.length, 106, 'every entry is still reachable')
+})
