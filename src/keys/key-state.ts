@@ -62,8 +62,9 @@ export function deriveKeyring<K extends KeyTiming> (keys: readonly K[], at: numb
     const since = supersededAt.get(key)
     return since === undefined || t < since + retireAfterMs
   }
-  const promotable = (key: K, t: number): boolean =>
-    !promotedAt.has(key) && key.activateAt > t && !revokedBy(key, t) && (key.alg === 'HS256' || key.publishAt <= t)
+  // Only a key that existed at the revocation: a key added later never takes over in the past.
+  const promotable = (key: K, t: number): boolean => !promotedAt.has(key) && key.createdAt <= t && key.activateAt > t &&
+    !revokedBy(key, t) && (key.alg === 'HS256' || key.publishAt <= t)
 
   const events = [...new Set(keys.flatMap(k => k.revokedAt === undefined ? [k.activateAt] : [k.activateAt, k.revokedAt]))]
     .filter(t => t <= at)

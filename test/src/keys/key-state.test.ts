@@ -316,6 +316,18 @@ const cases: Case[] = [
     ]
   },
   {
+    name: 'a key added after the revocation is not promoted into the past: it activates at its own time',
+    keys: [
+      key('h1', 'HS256', { activateAt: 0, revokedAt: 100 }),
+      key('h2', 'HS256', { createdAt: 200, publishAt: 200, activateAt: 500 })
+    ],
+    expect: [
+      { at: 100, states: { h1: 'revoked', h2: 'pending' }, published: [], nextChangeAt: 500 },
+      { at: 300, states: { h1: 'revoked', h2: 'pending' }, published: [], nextChangeAt: 500 },
+      { at: 500, states: { h1: 'revoked', h2: 'active' }, active: 'h2', published: [] }
+    ]
+  },
+  {
     name: 'keys activating at the same time: the one created last is active',
     keys: [
       key('late', 'RS256', { createdAt: 20, activateAt: 100 }),
