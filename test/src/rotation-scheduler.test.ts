@@ -144,3 +144,24 @@ t.test('a tenant deleted or whose rotation was cleared leaves the due-index', as
   t.equal(await app.tokenmint.scheduler.tick(), 0)
   t.equal(Object.keys(await keyList(app, 'cleared')).length, 1)
 })
+
+t.test('periodic rotation prunes retired keys beyond KEYRING_MAX_RETIRED, audited as the scheduler', async t => {
+  const clock = new FakeClock()
+  const { app, admin } = await build(t, { clock, env: { KEYRING_MAX_RETIRED: '1' } })
+  const scheduler = app.tokenmint.scheduler
+  // 600 s tokens, no skew: a superseded key retires 600 + 0 + 300 s after the handover, well within one period.
+  const tenant = await createTenant(app, es256Tenant('pruned-periodic'))
+  t.equal((await admin('PUT', `/v1/admin/tenants/${tenant.id}/rotation`, { every: 3600, prepublish: 0 })).statusCode, 200)
+  for (let period = 1; period <= 5; period++) {
+    clock.advance(3600 * SECOND)
+    t.equal(await scheduler.tick(), 1, `period ${period} rotated`)
+  }
+  const keys = Object.values(await keyList(app, tenant.id))
+  // At each due time the new key activates at once, so the one it supersedes is retiring, not yet retired.
+  t.same(keys.map(key => key.state).sort(), ['active', 'retired', 'retiring'], 'one retired key kept, the older ones destroyed')
+  const log = (await admin('GET', `/v1/admin/audit?tenant=${tenant.id}`)).json().items as Array<{ action: string, actor: string, kid: string }>
+  const destroyed = log.filter(entry => entry.action === 'key.destroy')
+  t.equal(destroyed.length, 3, 'six keys made; the active, the retiring and one retired kept: three destroyed')
+  t.ok(destroyed.every(entry => entry.actor === 'scheduler'))
+  t.notOk(destroyed.some(entry => keys.some(key => key.kid === entry.kid)), 'each destroyed kid is gone from the keyring')
+})
