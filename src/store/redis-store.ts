@@ -140,6 +140,7 @@ export class RedisStore implements Store {
   /** Set when the subscriber lost (or never had) its connection: the next subscription tells listeners '*'. */
   private missedChanges = false
   private closing: Promise<void> | undefined
+  private auditIndexed: Promise<void> | undefined
 
   constructor (options: RedisStoreOptions) {
     this.redis = options.client
@@ -302,6 +303,7 @@ export class RedisStore implements Store {
     if (options.tenant !== undefined) {
       found.push(...await this.readStream(options.tenant, since, Number.MAX_SAFE_INTEGER, cursor, limit + 1))
     } else {
+      await this.indexEarlierAudit()
       let upper = cursor === undefined ? '+inf' : String(Math.floor(cursor.ms / AUDIT_BUCKET_MS))
       const lowest = Math.floor(since / AUDIT_BUCKET_MS)
       while (found.length <= limit) {
@@ -322,6 +324,35 @@ export class RedisStore implements Store {
     const page = found.slice(0, limit)
     const last = page[page.length - 1]
     return { items: page.map(({ entry }) => entry), nextCursor: found.length > limit ? encodeAuditCursor(last) : null }
+  }
+
+  /**
+   * Upgrade of a log written before the hour index: the tenants of the former `audit-tenants` set have their
+   * entries' hours indexed once, then the set is removed. Idempotent, so instances doing it at once are harmless.
+   */
+  private async indexEarlierAudit (): Promise<void> {
+    this.auditIndexed ??= (async () => {
+      const legacy = this.key('audit-tenants')
+      if (await guarded(this.redis.exists(legacy)) === 0) return
+      for (const tenant of await guarded(this.redis.smembers(legacy))) {
+        let from = '-'
+        for (;;) {
+          const entries = await guarded(this.redis.xrange(this.tenantKeys(tenant).audit, from, '+', 'COUNT', 1000)) as StreamEntry[]
+          const hours = new Set(entries.map(([id]) => Math.floor(Number(id.split('-')[0]) / AUDIT_BUCKET_MS)))
+          await guarded(Promise.all([...hours].flatMap(hour => [
+            this.redis.zadd(this.key('audit-hours'), hour, String(hour)),
+            this.redis.sadd(this.key(`audit-hour:${hour}`), tenant)
+          ])))
+          if (entries.length < 1000) break
+          from = `(${entries[entries.length - 1][0]}`
+        }
+      }
+      await guarded(this.redis.del(legacy))
+    })().catch((err: unknown) => {
+      this.auditIndexed = undefined
+      throw err
+    })
+    await this.auditIndexed
   }
 
   /** A tenant's entries from `startMs` to `endMs` (inclusive) and after `cursor`, newest first, at most `count`. */

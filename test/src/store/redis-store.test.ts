@@ -236,3 +236,18 @@ t.test('a page of the merged audit log reads only the tenants active in the hour
   const all = (await store.listAudit({ limit: 1000 })).items
   t.equal(all.length, 106, 'every entry is still reachable')
 })
+
+t.test('a log written before the hour index is indexed on the first merged listing', async t => {
+  const prefix = uniquePrefix()
+  const store = await connectedStore(t, url, prefix)
+  const redis = store.redis
+  // The former layout: a set of audited tenants and streams with server-time ids.
+  for (const tenant of ['early-a', 'early-b']) {
+    await redis.sadd(`${prefix}audit-tenants`, tenant)
+    await redis.xadd(`${prefix}{t:${tenant}}:audit`, '*', 'at', String(Date.now()), 'actor', 'admin', 'action', `before.${tenant}`, 'tenant', tenant, 'ip', '')
+  }
+  await store.appendAudit(auditFixture('after', 'late', Date.now() + 1000))
+  t.same((await store.listAudit({ limit: 10 })).items.map(entry => entry.action), ['after', 'before.early-b', 'before.early-a'])
+  t.equal(await redis.exists(`${prefix}audit-tenants`), 0, 'the former set is gone once indexed')
+  t.equal((await store.listAudit({ limit: 10 })).items.length, 3, 'and the entries stay listed')
+})
