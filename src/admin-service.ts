@@ -4,14 +4,16 @@ import { createApiKey } from './api-keys.js'
 import type { Config } from './config.js'
 import type { Sealer } from './crypto/envelope.js'
 import { TokenmintError, invalid } from './errors.js'
+import { parse as parseDuration } from '@lukeed/ms'
 import type { KeyGenerator, KeyMaterial } from './keys/generate.js'
 import { importedSecretWarnings, importPrivateKeyPem, importSecret } from './keys/import.js'
-import { checkPeriodSeconds, duePeriod, periodActivateAt, rotationDueAt } from './keys/policy.js'
+import { deriveKeyring } from './keys/key-state.js'
+import { checkPeriodSeconds, checkRotationEvery, duePeriod, periodActivateAt, retireAfterMs, rotationDueAt } from './keys/policy.js'
 import { getProfile, resolveTenantSettings } from './profiles/index.js'
 import { TENANT_ID_PATTERN } from './schemas/common.js'
 import type { ApiKeyCreated, ApiKeyView, AuditView, KeyCreate, KeyCreated, KeyRevoked, KeyRotated, KeyView, RotateInput } from './schemas/keys.js'
 import type { RotationInput, TenantCreate, TenantPatch, TenantView } from './schemas/tenant.js'
-import type { Store } from './store/store.js'
+import type { AppendKeyOptions, ListAuditOptions, Store } from './store/store.js'
 import { parseTime } from './time.js'
 import type { Alg, AuditEntry, Clock, JsonObject, KeyVersion, Page, ProfileName, RateLimitPolicy, RotationPolicy, Tenant, TenantSnapshot } from './types.js'
 
@@ -27,7 +29,7 @@ export interface Actor {
 export interface AdminServiceOptions {
   store: Store
   sealer: Sealer
-  config: Pick<Config, 'jwksMaxAge' | 'rotationTickMs'>
+  config: Pick<Config, 'jwksMaxAge' | 'rotationTickMs' | 'rotationMinPeriod' | 'keyringMaxRetired'>
   clock: Clock
   /** Makes new key material (the app's KeygenPool makes RSA pairs off the signing threadpool). */
   keygen: KeyGenerator
@@ -42,6 +44,8 @@ export class AdminService {
   private readonly keygen: KeyGenerator
   private readonly jwksMaxAge: number
   private readonly tickMs: number
+  private readonly rotationMinPeriod: number
+  private readonly keyringMaxRetired: number
   private readonly warn: (message: string, fields: JsonObject) => void
 
   constructor (options: AdminServiceOptions) {
@@ -51,6 +55,8 @@ export class AdminService {
     this.keygen = options.keygen
     this.jwksMaxAge = options.config.jwksMaxAge
     this.tickMs = options.config.rotationTickMs
+    this.rotationMinPeriod = options.config.rotationMinPeriod
+    this.keyringMaxRetired = options.config.keyringMaxRetired
     this.warn = options.warn ?? (() => {})
   }
 
@@ -92,8 +98,29 @@ export class AdminService {
     })
   }
 
+  /** A tenant's rate limit: its window is at least 1 s (a shorter one would make the limit meaningless and the counters churn). */
+  private rateLimit (input: RateLimitPolicy | undefined, fallback: RateLimitPolicy): RateLimitPolicy {
+    if (input === undefined) return fallback
+    const windowMs = typeof input.timeWindow === 'number' ? input.timeWindow : parseDuration(input.timeWindow.trim())
+    if (windowMs === undefined || !Number.isFinite(windowMs) || windowMs < 1000) throw invalid('/rateLimit/timeWindow', 'must be at least 1 s (1000 ms)')
+    return input
+  }
+
+  /**
+   * Keyring pruning, written with the next key appended: the retired keys beyond the newest `KEYRING_MAX_RETIRED`
+   * (by the time they retired) are destroyed, material included, each with its own audit entry.
+   */
+  private pruning (snapshot: TenantSnapshot, who: Actor): NonNullable<AppendKeyOptions['destroy']> {
+    const now = this.clock()
+    const retired = deriveKeyring(snapshot.keys, now, retireAfterMs(snapshot.tenant.tokenPolicy, this.jwksMaxAge)).statuses
+      .filter(status => status.state === 'retired')
+      .sort((a, b) => (b.retiresAt ?? 0) - (a.retiresAt ?? 0))
+    return retired.slice(this.keyringMaxRetired)
+      .map(status => ({ kid: status.key.kid, audit: this.audit(who, 'key.destroy', snapshot.tenant.id, status.key.kid) }))
+  }
+
   private rotationPolicy (input: RotationInput, anchor: number, alg: Alg): { policy: RotationPolicy, warnings: string[] } {
-    checkPeriodSeconds(input.every, '/every', 1)
+    checkRotationEvery(input.every, this.rotationMinPeriod)
     const prepublish = checkPeriodSeconds(input.prepublish ?? this.jwksMaxAge, '/prepublish', 0)
     if (prepublish >= input.every) throw invalid('/prepublish', 'must be shorter than the rotation period')
     // A symmetric key is never published, so the lead time means nothing to verifiers; its secret is what they lack.
@@ -120,7 +147,7 @@ export class AdminService {
       name: input.name,
       profile: input.profile,
       ...settings,
-      rateLimit: input.rateLimit ?? DEFAULT_RATE_LIMIT,
+      rateLimit: this.rateLimit(input.rateLimit, DEFAULT_RATE_LIMIT),
       createdAt: now,
       updatedAt: now
     }
@@ -177,7 +204,7 @@ export class AdminService {
       ...current,
       ...settings,
       name: patch.name ?? current.name,
-      rateLimit: patch.rateLimit ?? current.rateLimit,
+      rateLimit: this.rateLimit(patch.rateLimit, current.rateLimit),
       updatedAt: this.clock()
     }
     if (merged.claimsSchema !== undefined) tenant.claimsSchema = merged.claimsSchema
@@ -247,7 +274,7 @@ export class AdminService {
     this.allowedAlg(snapshot.tenant, material.alg)
     if (snapshot.keys.some(key => key.kid === material.kid)) throw invalid('/kid', `kid ${material.kid} is already used by this tenant`, 'KID_EXISTS')
     const key = this.keyVersion(tenantId, material, source, Math.min(now, activateAt), activateAt)
-    await this.store.appendKey(tenantId, key, this.audit(who, source === 'generated' ? 'key.generate' : 'key.import', tenantId, key.kid))
+    await this.store.appendKey(tenantId, key, this.audit(who, source === 'generated' ? 'key.generate' : 'key.import', tenantId, key.kid), { destroy: this.pruning(snapshot, who) })
     const out: KeyCreated = { key: this.keyViewOf(snapshot, key) }
     if (source === 'generated' && material.alg === 'HS256') out.secret = material.secret
     if (source === 'imported' && material.alg === 'HS256') out.warnings = importedSecretWarnings(material.secret)
@@ -263,22 +290,37 @@ export class AdminService {
    * Schedules a new generated version active at `at`, published `prepublish` seconds before.
    * Without `at`, an asymmetric key activates once the default prepublish has passed, so every
    * verifier's cache can know it before its first token; HS256 keys are never published and activate now.
+   * With `revokeActive`, the emergency rotation: the new key is active at once and the key active now is
+   * revoked, in the same atomic write (and the same audit step).
    */
   async rotate (tenantId: string, input: RotateInput, who: Actor): Promise<KeyRotated> {
     const snapshot = await this.snapshot(tenantId)
     const now = this.clock()
     const prepublish = checkPeriodSeconds(input.prepublish ?? this.jwksMaxAge, '/prepublish', 0)
     const symmetric = snapshot.tenant.alg === 'HS256'
-    const at = input.at === undefined ? now + (symmetric ? 0 : prepublish * 1000) : parseTime(input.at, '/at')
+    const emergency = input.revokeActive === true
+    if (emergency && input.at !== undefined) throw invalid('/at', 'cannot be combined with revokeActive: the new key is active at once')
+    const at = input.at === undefined ? now + (symmetric || emergency ? 0 : prepublish * 1000) : parseTime(input.at, '/at')
     if (at < now - 1000) throw invalid('/at', 'must not be in the past')
     const publishAt = Math.max(Math.min(now, at), at - prepublish * 1000)
     const material = await this.keygen.generate(snapshot.tenant.alg)
     const key = this.keyVersion(tenantId, material, 'generated', publishAt, Math.max(at, now))
     const warnings = symmetric ? [] : this.prepublishWarnings(Math.floor((key.activateAt - Math.max(publishAt, now)) / 1000))
     if (warnings.length > 0) this.warn('short prepublish', { tenant: tenantId, kid: key.kid, prepublish })
-    await this.store.appendKey(tenantId, key, this.audit(who, 'key.rotate', tenantId, key.kid))
-    const out: KeyRotated = { key: this.keyViewOf(snapshot, key), warnings }
+    const options: AppendKeyOptions = { destroy: this.pruning(snapshot, who) }
+    const revoked = emergency
+      ? deriveKeyring(snapshot.keys, now, retireAfterMs(snapshot.tenant.tokenPolicy, this.jwksMaxAge)).activeKey?.kid ?? null
+      : undefined
+    if (revoked !== undefined && revoked !== null) {
+      options.revoke = { kid: revoked, revokedAt: key.activateAt, audit: this.audit(who, 'key.revoke', tenantId, revoked) }
+    }
+    await this.store.appendKey(tenantId, key, this.audit(who, 'key.rotate', tenantId, key.kid), options)
+    const destroyed = new Set(options.destroy?.map(d => d.kid))
+    const keys = snapshot.keys.filter(k => !destroyed.has(k.kid))
+      .map(k => k.kid === revoked && k.revokedAt === undefined ? { ...k, revokedAt: key.activateAt } : k)
+    const out: KeyRotated = { key: this.keyViewOf({ ...snapshot, keys }, key), warnings }
     if (symmetric) out.secret = material.secret
+    if (revoked !== undefined) out.revoked = revoked
     return out
   }
 
@@ -330,7 +372,9 @@ export class AdminService {
       const activateAt = periodActivateAt(policy, period, now, 2 * this.tickMs)
       const material = await this.keygen.generate(snapshot.tenant.alg)
       const key = this.keyVersion(tenantId, material, 'generated', activateAt - policy.prepublish * 1000, activateAt)
-      created = await this.store.appendKey(tenantId, key, this.audit({ actor: 'scheduler', ip: '' }, 'key.rotate', tenantId, key.kid), {
+      const scheduler: Actor = { actor: 'scheduler', ip: '' }
+      created = await this.store.appendKey(tenantId, key, this.audit(scheduler, 'key.rotate', tenantId, key.kid), {
+        destroy: this.pruning(snapshot, scheduler),
         once: `rotation:${policy.anchor}:${period}`,
         onceTtlMs: Math.max(4 * policy.every * 1000, 3_600_000)
       })
@@ -339,8 +383,11 @@ export class AdminService {
     return created
   }
 
-  async listAudit (tenant: string | undefined, limit: number): Promise<AuditView[]> {
-    const entries = await this.store.listAudit({ tenant, limit })
-    return entries.map(auditView)
+  /** One page of the audit log, newest first; `since` is ISO 8601 or Unix seconds. */
+  async listAudit (query: { tenant?: string, since?: string | number, cursor?: string, limit: number }): Promise<Page<AuditView>> {
+    const options: ListAuditOptions = { tenant: query.tenant, cursor: query.cursor, limit: query.limit }
+    if (query.since !== undefined) options.since = parseTime(query.since, '/since')
+    const page = await this.store.listAudit(options)
+    return { items: page.items.map(auditView), nextCursor: page.nextCursor }
   }
 }

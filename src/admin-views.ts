@@ -33,7 +33,7 @@ export function tenantView (snapshot: TenantSnapshot, jwksMaxAge: number, now: n
 /** Every key version with its state at `now`, in activation order. */
 export function keyViews (keys: KeyVersion[], policy: TokenPolicy, jwksMaxAge: number, now: number): KeyView[] {
   const view = deriveKeyring(keys, now, retireAfterMs(policy, jwksMaxAge))
-  return view.statuses.map(({ key, state, published, retiresAt }) => {
+  return view.statuses.map(({ key, state, published, retiresAt, promotedAt }) => {
     const out: KeyView = {
       kid: key.kid,
       alg: key.alg,
@@ -45,6 +45,7 @@ export function keyViews (keys: KeyVersion[], policy: TokenPolicy, jwksMaxAge: n
       activateAt: iso(key.activateAt)
     }
     if (key.revokedAt !== undefined) out.revokedAt = iso(key.revokedAt)
+    if (promotedAt !== undefined) out.promotedAt = iso(promotedAt)
     if (retiresAt !== undefined && (state === 'retiring' || state === 'retired')) out.retiresAt = iso(retiresAt)
     return out
   }).sort((a, b) => a.activateAt.localeCompare(b.activateAt))

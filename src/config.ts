@@ -37,6 +37,12 @@ export interface Config {
   rotationTickMs: number
   /** Most distinct tenant values in metric labels; the rest count as "other". */
   metricsTenantLabelMax: number
+  /** Shortest periodic-rotation `every` accepted, seconds. */
+  rotationMinPeriod: number
+  /** Most retired keys a keyring keeps; older retired keys are destroyed, material included. */
+  keyringMaxRetired: number
+  /** How long audit entries are kept, days. */
+  auditRetentionDays: number
   /** Time a Redis command may take before it fails. */
   redisCommandTimeoutMs: number
   /** RSA key generations one instance runs at once, in worker threads. */
@@ -176,6 +182,9 @@ export function loadConfig (env: Env = process.env): Config {
     metricsTenantLabelMax: integer(env, 'METRICS_TENANT_LABEL_MAX', 100, 0, 100_000),
     redisCommandTimeoutMs: integer(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 50, 60_000),
     keygenConcurrency: integer(env, 'KEYGEN_CONCURRENCY', 1, 1, 64),
+    rotationMinPeriod: integer(env, 'ROTATION_MIN_PERIOD', 3600, 1, 3_153_600_000),
+    keyringMaxRetired: integer(env, 'KEYRING_MAX_RETIRED', 20, 0, 10_000),
+    auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     embedded,
     generatedAdminToken
   }

@@ -153,7 +153,7 @@ export async function showTenant (pane, id, { created, onAudit } = {}) {
     const ok = await confirmAction({
       title: `Revoke key ${key.kid}?`,
       text: 'It leaves the JWKS at once, on every instance, and never signs again; tokens it signed stop verifying. This cannot be undone.' +
-        (key.state === 'active' ? ' It is the active key: the newest other valid key takes over, or issuing answers 409 until one exists.' : ''),
+        (key.state === 'active' ? ' It is the active key: the newest published pending key (any pending key for HS256) takes over at once, else the newest other valid key; with none, issuing answers 409 until one exists.' : ''),
       confirmLabel: 'Revoke key'
     })
     if (!ok) return

@@ -17,6 +17,8 @@ export interface KeyStatus<K extends KeyTiming> {
   supersededAt?: number
   /** When a retiring key stops being published. */
   retiresAt?: number
+  /** When a pending key became active before its activateAt, because the active key was revoked (active keys only). */
+  promotedAt?: number
 }
 
 export interface KeyringView<K extends KeyTiming> {
@@ -41,17 +43,28 @@ const revokedBy = (key: KeyTiming, t: number): boolean => key.revokedAt !== unde
 
 /**
  * States of a keyring at time `at`. A superseded key stays published for `retireAfterMs`
- * (maxTtl + clockSkew + JWKS max-age) after the moment a newer key took over. Revoking the
- * active key hands over to the newest other key that is neither revoked nor retired.
+ * (maxTtl + clockSkew + JWKS max-age) after the moment a newer key took over.
+ *
+ * Revoking the active key at r, when no newer key activates at r, promotes a successor at once: the newest
+ * pending key already published at r (any pending key for HS256), which is active from r (its `promotedAt`)
+ * although its stored activateAt is later; failing that, the newest other key that is neither revoked nor
+ * retired; failing that, there is no active key. The promotion is derived from the stored revokedAt alone, so
+ * every instance derives the same handover from the same keyring.
  */
 export function deriveKeyring<K extends KeyTiming> (keys: readonly K[], at: number, retireAfterMs: number): KeyringView<K> {
   const ordered = byAge(keys)
+  const position = new Map(ordered.map((key, index) => [key, index]))
   const supersededAt = new Map<K, number>()
+  const promotedAt = new Map<K, number>()
+  const activeFrom = (key: K): number => promotedAt.get(key) ?? key.activateAt
   const eligible = (key: K, t: number): boolean => {
-    if (key.activateAt > t || revokedBy(key, t)) return false
+    if (activeFrom(key) > t || revokedBy(key, t)) return false
     const since = supersededAt.get(key)
     return since === undefined || t < since + retireAfterMs
   }
+  // Only a key that existed at the revocation: a key added later never takes over in the past.
+  const promotable = (key: K, t: number): boolean => !promotedAt.has(key) && key.createdAt <= t && key.activateAt > t &&
+    !revokedBy(key, t) && (key.alg === 'HS256' || key.publishAt <= t)
 
   const events = [...new Set(keys.flatMap(k => k.revokedAt === undefined ? [k.activateAt] : [k.activateAt, k.revokedAt]))]
     .filter(t => t <= at)
@@ -61,8 +74,18 @@ export function deriveKeyring<K extends KeyTiming> (keys: readonly K[], at: numb
   for (const t of events) {
     let next: K | undefined
     for (const key of ordered) if (eligible(key, t)) next = key
+    const revokedActive = activeKey !== undefined && revokedBy(activeKey, t)
+    const older = next === undefined || (activeKey !== undefined && (position.get(next) ?? 0) < (position.get(activeKey) ?? 0))
+    if (revokedActive && older) {
+      let promoted: K | undefined
+      for (const key of ordered) if (promotable(key, t)) promoted = key
+      if (promoted !== undefined) {
+        promotedAt.set(promoted, t)
+        next = promoted
+      }
+    }
     for (const key of ordered) {
-      if (key !== next && key.activateAt <= t && !revokedBy(key, t) && !supersededAt.has(key)) supersededAt.set(key, t)
+      if (key !== next && activeFrom(key) <= t && !revokedBy(key, t) && !supersededAt.has(key)) supersededAt.set(key, t)
     }
     if (next !== undefined) supersededAt.delete(next)
     activeKey = next
@@ -75,14 +98,15 @@ export function deriveKeyring<K extends KeyTiming> (keys: readonly K[], at: numb
       if (key.revokedAt <= at) return { key, state: 'revoked', published: false }
       future.push(key.revokedAt)
     }
-    if (key.activateAt > at) {
+    const promoted = promotedAt.get(key)
+    if (promoted === undefined && key.activateAt > at) {
       future.push(key.activateAt)
       // Publication changes nothing for a symmetric key, which is never published.
       if (asymmetric && key.publishAt > at) future.push(key.publishAt)
       return { key, state: 'pending', published: asymmetric && key.publishAt <= at }
     }
-    if (key === activeKey) return { key, state: 'active', published: asymmetric }
-    const since = supersededAt.get(key) ?? key.activateAt
+    if (key === activeKey) return promoted === undefined ? { key, state: 'active', published: asymmetric } : { key, state: 'active', published: asymmetric, promotedAt: promoted }
+    const since = supersededAt.get(key) ?? activeFrom(key)
     const retiresAt = since + retireAfterMs
     if (at < retiresAt) {
       future.push(retiresAt)

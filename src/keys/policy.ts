@@ -21,6 +21,13 @@ export function checkPeriodSeconds (seconds: number, path: string, min: 0 | 1): 
   return seconds
 }
 
+/** A periodic rotation's `every`: whole seconds from `minPeriod` (ROTATION_MIN_PERIOD) to MAX_PERIOD_SECONDS, else a 400 naming /every. */
+export function checkRotationEvery (every: number, minPeriod: number): number {
+  checkPeriodSeconds(every, '/every', 1)
+  if (every < minPeriod) throw invalid('/every', `must be at least ${minPeriod} s (ROTATION_MIN_PERIOD)`)
+  return every
+}
+
 /** When period `period` of a rotation policy is due: its key is created `prepublish` before it activates. */
 export function rotationDueAt (policy: RotationPolicy, period: number): number {
   return policy.anchor + period * policy.every * 1000 - policy.prepublish * 1000

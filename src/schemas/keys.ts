@@ -14,6 +14,7 @@ export const KeyViewSchema = Type.Object({
   publishAt: Type.String(),
   activateAt: Type.String(),
   revokedAt: Type.Optional(Type.String()),
+  promotedAt: Type.Optional(Type.String({ description: 'When this key became active before its activateAt, because the active key was revoked' })),
   retiresAt: Type.Optional(Type.String())
 })
 export type KeyView = Static<typeof KeyViewSchema>
@@ -39,11 +40,18 @@ export type KeyCreated = Static<typeof KeyCreatedSchema>
 
 export const RotateInputSchema = Type.Object({
   at: Type.Optional(TimeInput),
-  prepublish: Type.Optional(Type.Integer({ minimum: 0 }))
+  prepublish: Type.Optional(Type.Integer({ minimum: 0 })),
+  revokeActive: Type.Optional(Type.Boolean({ description: 'Emergency rotation: the new key is active at once and the active one revoked, in one write' }))
 }, { additionalProperties: false })
 export type RotateInput = Static<typeof RotateInputSchema>
 
-export const KeyRotatedSchema = Type.Object({ key: KeyViewSchema, secret: Type.Optional(Type.String()), warnings: Warnings })
+export const KeyRotatedSchema = Type.Object({
+  key: KeyViewSchema,
+  secret: Type.Optional(Type.String()),
+  /** With revokeActive: the kid that was active and is now revoked (null when no key was active). */
+  revoked: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  warnings: Warnings
+})
 export type KeyRotated = Static<typeof KeyRotatedSchema>
 
 export const KeyRevokedSchema = Type.Object({ key: KeyViewSchema, activeKid: Type.Union([Type.String(), Type.Null()]) })
@@ -59,8 +67,12 @@ export type ApiKeyCreated = Static<typeof ApiKeyCreatedSchema>
 
 export const AuditQuerySchema = Type.Object({
   tenant: Type.Optional(TenantId),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 }))
+  since: Type.Optional(Type.String({ maxLength: 64, description: 'No entry older than this: ISO 8601 time or Unix seconds' })),
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Entries per page (with ndjson: per store read)' })),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('ndjson')], { description: 'ndjson: every matching entry from the cursor on, one JSON object a line (application/x-ndjson)' }))
 }, { additionalProperties: false })
+export type AuditQuery = Static<typeof AuditQuerySchema>
 
 export const AuditViewSchema = Type.Object({
   at: Type.String(),
@@ -71,5 +83,5 @@ export const AuditViewSchema = Type.Object({
   ip: Type.String()
 })
 export type AuditView = Static<typeof AuditViewSchema>
-export const AuditListSchema = onePage(AuditViewSchema)
+export const AuditListSchema = Type.Object({ items: Type.Array(AuditViewSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) })
 export type AuditList = Static<typeof AuditListSchema>

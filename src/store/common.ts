@@ -21,3 +21,37 @@ export function decodeCursor (cursor: string): string {
 export function byCreation (a: ApiKeyRecord, b: ApiKeyRecord): number {
   return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }
+
+/** Default AUDIT_RETENTION_DAYS (365), in ms. */
+export const DEFAULT_AUDIT_RETENTION_MS = 365 * 24 * 60 * 60 * 1000
+/** The audit index's bucket: one hour. */
+export const AUDIT_BUCKET_MS = 60 * 60 * 1000
+
+/** Where an audit entry sits in the log: its stream id (ms, seq; ms is its time, never smaller than the previous one) and its tenant. */
+export interface AuditPosition {
+  ms: number
+  seq: number
+  tenant: string
+}
+
+/** Newest first: by stream id, then by tenant id (descending), so a cursor is one exact place. */
+export function newestAuditFirst (a: AuditPosition, b: AuditPosition): number {
+  return b.ms - a.ms || b.seq - a.seq || (b.tenant < a.tenant ? -1 : b.tenant > a.tenant ? 1 : 0)
+}
+
+/** True when `item` comes after `cursor` in newest-first order. */
+export function auditBefore (item: AuditPosition, cursor: AuditPosition): boolean {
+  return newestAuditFirst(cursor, item) < 0
+}
+
+/** The cursor of an audit listing: the last entry of the page, "ms-seq:tenant" in base64url. */
+export function encodeAuditCursor (position: AuditPosition): string {
+  return Buffer.from(`${position.ms}-${position.seq}:${position.tenant}`, 'utf8').toString('base64url')
+}
+
+export function decodeAuditCursor (cursor: string): AuditPosition {
+  const match = /^(\d{1,16})-(\d{1,16}):([a-z0-9][a-z0-9-]{0,62})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
+  const position = match === null ? undefined : { ms: Number(match[1]), seq: Number(match[2]), tenant: match[3] }
+  if (position === undefined || encodeAuditCursor(position) !== cursor) throw invalid('/cursor', 'is not a cursor returned by this listing')
+  return position
+}

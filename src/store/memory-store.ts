@@ -1,7 +1,7 @@
 // The embedded in-process store (dev mode): the Store semantics of the Redis store, kept in memory.
 import { TokenmintError, invalid, storeUnavailable } from '../errors.js'
 import type { ApiKeyRecord, AuditEntry, Clock, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
-import { DEFAULT_ONCE_TTL_MS, byCreation, decodeCursor, encodeCursor } from './common.js'
+import { DEFAULT_AUDIT_RETENTION_MS, DEFAULT_ONCE_TTL_MS, auditBefore, byCreation, decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor, newestAuditFirst, type AuditPosition } from './common.js'
 import { MemoryRateCounter, RateWindows } from './memory-rate-counter.js'
 import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
@@ -9,6 +9,8 @@ import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOpt
 export interface MemoryStoreOptions {
   /** Decides when create-if-absent markers expire and rate windows end; Date.now by default. */
   clock?: Clock
+  /** How long audit entries are kept, ms (default 365 days). */
+  auditRetentionMs?: number
 }
 
 interface TenantRecord {
@@ -17,8 +19,8 @@ interface TenantRecord {
   apiKeys: Map<string, ApiKeyRecord>
 }
 
-interface LoggedEntry {
-  seq: number
+/** An audit entry at its place in the log, numbered as the Redis stream numbers it. */
+interface LoggedEntry extends AuditPosition {
   entry: AuditEntry
 }
 
@@ -37,12 +39,13 @@ export class MemoryStore implements Store {
   private readonly rotationDue = new Map<string, number>()
   private readonly listeners = new Set<ChangeListener>()
   private readonly rateWindows: RateWindows
-  private auditSeq = 0
+  private readonly auditRetentionMs: number
   private closed = false
 
   constructor (options: MemoryStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
     this.rateWindows = new RateWindows(this.clock)
+    this.auditRetentionMs = options.auditRetentionMs ?? DEFAULT_AUDIT_RETENTION_MS
   }
 
   async ready (): Promise<void> {
@@ -112,8 +115,18 @@ export class MemoryStore implements Store {
       if (expiresAt !== undefined && expiresAt > this.clock()) return false
     }
     if (record.keys.has(key.kid)) throw new TokenmintError('KID_EXISTS', 'the tenant already has a key with this kid')
+    const { revoke } = options
+    if (revoke !== undefined && !Number.isSafeInteger(revoke.revokedAt)) throw invalid('revokedAt', 'must be a whole number of milliseconds')
+    const revoked = revoke === undefined ? undefined : record.keys.get(revoke.kid)
+    if (revoke !== undefined && revoked === undefined) throw new TokenmintError('KEY_NOT_FOUND', 'the tenant has no key with this kid')
+    const revoking = revoked !== undefined && revoked.revokedAt === undefined
+    const destroyed = (options.destroy ?? []).filter(d => record.keys.has(d.kid))
     this.log(tenantId, audit)
+    if (revoking) this.log(tenantId, revoke?.audit as AuditEntry)
+    for (const d of destroyed) this.log(tenantId, d.audit)
     record.keys.set(key.kid, structuredClone(key))
+    if (revoking) revoked.revokedAt = revoke?.revokedAt
+    for (const d of destroyed) record.keys.delete(d.kid)
     if (marker !== undefined) this.markers.set(marker, this.clock() + (options.onceTtlMs ?? DEFAULT_ONCE_TTL_MS))
     this.bump(tenantId)
     return true
@@ -157,19 +170,21 @@ export class MemoryStore implements Store {
     this.log(entry.tenant, entry)
   }
 
-  async listAudit (options: ListAuditOptions): Promise<AuditEntry[]> {
+  async listAudit (options: ListAuditOptions): Promise<Page<AuditEntry>> {
     this.open()
     const limit = Math.floor(options.limit)
-    if (limit < 1) return []
-    if (options.tenant !== undefined) {
-      const log = this.audit.get(options.tenant) ?? []
-      return log.slice(-limit).reverse().map(({ entry }) => structuredClone(entry))
+    if (limit < 1) return { items: [], nextCursor: null }
+    const cursor = options.cursor === undefined ? undefined : decodeAuditCursor(options.cursor)
+    const since = options.since ?? 0
+    const logs = options.tenant === undefined ? [...this.audit.values()] : [this.audit.get(options.tenant) ?? []]
+    const found = logs.flat()
+      .filter(item => item.ms >= since && (cursor === undefined || auditBefore(item, cursor)))
+      .sort(newestAuditFirst)
+    const page = found.slice(0, limit)
+    return {
+      items: page.map(({ entry }) => structuredClone(entry)),
+      nextCursor: found.length > limit ? encodeAuditCursor(page[page.length - 1]) : null
     }
-    // Same order as the Redis store: by time, then by when it was written, newest first.
-    return [...this.audit.values()].flat()
-      .sort((a, b) => b.entry.at - a.entry.at || b.seq - a.seq)
-      .slice(0, limit)
-      .map(({ entry }) => structuredClone(entry))
   }
 
   async setRotationDue (tenantId: string, dueAt: number | null): Promise<void> {
@@ -220,12 +235,14 @@ export class MemoryStore implements Store {
   }
 
   private log (tenantId: string, entry: AuditEntry): void {
-    let log = this.audit.get(tenantId)
-    if (log === undefined) {
-      log = []
-      this.audit.set(tenantId, log)
-    }
-    log.push({ seq: ++this.auditSeq, entry: structuredClone(entry) })
+    const log = this.audit.get(tenantId) ?? []
+    // As in the Redis stream: the id's time never goes back, and entries older than the retention are trimmed.
+    const last = log[log.length - 1]
+    const ms = last === undefined || last.ms < entry.at ? entry.at : last.ms
+    const seq = last !== undefined && last.ms === ms ? last.seq + 1 : 0
+    const kept = log.filter(item => item.ms >= ms - this.auditRetentionMs)
+    kept.push({ ms, seq, tenant: tenantId, entry: structuredClone(entry) })
+    this.audit.set(tenantId, kept)
   }
 
   private bump (tenantId: string): number {

@@ -29,7 +29,8 @@ async function checkPersistence (client: RedisClient, log: StoreLogger): Promise
 }
 
 export function openStore (config: Config, log: StoreLogger): Store {
-  if (config.embedded) return new MemoryStore()
+  const auditRetentionMs = config.auditRetentionDays * 86_400_000
+  if (config.embedded) return new MemoryStore({ auditRetentionMs })
   const options = {
     url: config.redisUrl,
     clusterNodes: config.redisClusterNodes,
@@ -42,7 +43,7 @@ export function openStore (config: Config, log: StoreLogger): Store {
   client.once('ready', () => { checkPersistence(client, log).catch(() => {}) })
   // WAIT answers in half the command timeout, so a missing replica is reported before the command itself times out.
   const replication = { minReplicas: config.redisMinReplicas, timeoutMs: Math.floor(config.redisCommandTimeoutMs / 2) }
-  const store = new RedisStore({ client, subscriber, prefix: config.redisPrefix, replication })
+  const store = new RedisStore({ client, subscriber, prefix: config.redisPrefix, replication, auditRetentionMs })
   store.onConnectionError(err => log.warn({ message: err.message }, 'redis connection error'))
   return store
 }

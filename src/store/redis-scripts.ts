@@ -3,13 +3,28 @@
 /*
  * Every write script takes the same first keys and arguments:
  *   KEYS[1] tenant   KEYS[2] ver   KEYS[3] keys   KEYS[4] apikeys   KEYS[5] audit   (KEYS[6] once-marker)
- *   ARGV[1..6] audit at, actor, action, tenant, kid ('' when none), ip
- *   ARGV[7] change channel   ARGV[8] tenant id   ARGV[9..] the write's own arguments
+ *   ARGV[1..6] audit at, actor, action, tenant, kid ('' when none), ip   ARGV[7] audit retention ms
+ *   ARGV[8] change channel   ARGV[9] tenant id   ARGV[10..] the write's own arguments
+ * Audit entries get the stream id "<at>-<seq>" (at clamped to the stream's last id, so ids only grow): the
+ * id orders the log and trims it by age (MINID at - retention), and the stream expires retention after its
+ * last entry, so entries are kept for the retention also after their tenant is deleted, and not much longer.
  * Lua does not roll back: the preconditions are checked before any write, the audit XADD is the
  * first write (a failing audit write leaves nothing written), then the records, then INCR and PUBLISH.
  * Domain failures are error replies whose first word is the TokenmintError code.
  */
 const PRELUDE = `
+-- Appends one audit entry, given as a list of field/value pairs whose second value is its time in ms.
+local function tm_xadd(f)
+  local ms = tonumber(f[2])
+  local last = redis.call('XREVRANGE', KEYS[5], '+', '-', 'COUNT', 1)[1]
+  if last then
+    local lms = tonumber(string.match(last[1], '^(%d+)-'))
+    if lms > ms then ms = lms end
+  end
+  local retention = tonumber(ARGV[7])
+  redis.call('XADD', KEYS[5], 'MINID', string.format('%d', ms - retention), string.format('%d', ms) .. '-*', unpack(f))
+  redis.call('PEXPIRE', KEYS[5], retention)
+end
 local function tm_audit()
   local f = {'at', ARGV[1], 'actor', ARGV[2], 'action', ARGV[3], 'tenant', ARGV[4]}
   if ARGV[5] ~= '' then
@@ -18,11 +33,11 @@ local function tm_audit()
   end
   f[#f + 1] = 'ip'
   f[#f + 1] = ARGV[6]
-  redis.call('XADD', KEYS[5], '*', unpack(f))
+  tm_xadd(f)
 end
 local function tm_bump()
   local v = redis.call('INCR', KEYS[2])
-  redis.call('PUBLISH', ARGV[7], ARGV[8] .. ' ' .. v)
+  redis.call('PUBLISH', ARGV[8], ARGV[9] .. ' ' .. v)
   return v
 end
 local function tm_require_tenant()
@@ -30,35 +45,46 @@ local function tm_require_tenant()
     return redis.error_reply('TENANT_NOT_FOUND')
   end
 end
+-- Appends an audit entry given as a JSON object {at, actor, action, tenant, kid?, ip} (all strings).
+local function tm_audit_json(e)
+  local f = {'at', e.at, 'actor', e.actor, 'action', e.action, 'tenant', e.tenant}
+  if e.kid then
+    f[#f + 1] = 'kid'
+    f[#f + 1] = e.kid
+  end
+  f[#f + 1] = 'ip'
+  f[#f + 1] = e.ip
+  tm_xadd(f)
+end
 -- A key record carries its position in the keyring as "_n" (the hash itself is unordered).
 local function tm_ordered(json, n)
   return '{"_n":' .. n .. ',' .. string.sub(json, 2)
 end
 `
 
-/** ARGV[9] tenant JSON, ARGV[10] first key kid ('' for none), ARGV[11] first key JSON. Returns the version. */
+/** ARGV[10] tenant JSON, ARGV[11] first key kid ('' for none), ARGV[12] first key JSON. Returns the version. */
 const CREATE_TENANT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return redis.error_reply('TENANT_EXISTS')
 end
 tm_audit()
 redis.call('DEL', KEYS[3], KEYS[4])
-redis.call('SET', KEYS[1], ARGV[9])
-if ARGV[10] ~= '' then
-  redis.call('HSET', KEYS[3], ARGV[10], tm_ordered(ARGV[11], 1))
+redis.call('SET', KEYS[1], ARGV[10])
+if ARGV[11] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[11], tm_ordered(ARGV[12], 1))
 end
 return tm_bump()
 `
 
-/** ARGV[9] tenant JSON, ARGV[10] expected version. Returns the new version. */
+/** ARGV[10] tenant JSON, ARGV[11] expected version. Returns the new version. */
 const UPDATE_TENANT = `
 local missing = tm_require_tenant()
 if missing then return missing end
-if tonumber(redis.call('GET', KEYS[2]) or '0') ~= tonumber(ARGV[10]) then
+if tonumber(redis.call('GET', KEYS[2]) or '0') ~= tonumber(ARGV[11]) then
   return redis.error_reply('CONFLICT')
 end
 tm_audit()
-redis.call('SET', KEYS[1], ARGV[9])
+redis.call('SET', KEYS[1], ARGV[10])
 return tm_bump()
 `
 
@@ -71,29 +97,64 @@ redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
 return tm_bump()
 `
 
-/** ARGV[9] kid, ARGV[10] key JSON, ARGV[11] marker TTL ms (with KEYS[6]). Returns the version, or 0 when the marker exists. */
+/**
+ * ARGV[10] kid, ARGV[11] key JSON, ARGV[12] marker TTL ms (with KEYS[6]), ARGV[13] effects JSON:
+ * { revoke: { kid, revokedAt, audit } | absent, destroy: [{ kid, audit }] } with every value a string.
+ * Returns the version, or 0 when the marker exists.
+ */
 const APPEND_KEY = `
 local missing = tm_require_tenant()
 if missing then return missing end
 if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 1 then
   return 0
 end
-if redis.call('HEXISTS', KEYS[3], ARGV[9]) == 1 then
+if redis.call('HEXISTS', KEYS[3], ARGV[10]) == 1 then
   return redis.error_reply('KID_EXISTS')
 end
+local effects = cjson.decode(ARGV[13])
+local revoked
+if effects.revoke then
+  revoked = redis.call('HGET', KEYS[3], effects.revoke.kid)
+  if not revoked then
+    return redis.error_reply('KEY_NOT_FOUND')
+  end
+  if type(cjson.decode(revoked).revokedAt) == 'number' then
+    revoked = nil
+  end
+end
 tm_audit()
-redis.call('HSET', KEYS[3], ARGV[9], tm_ordered(ARGV[10], redis.call('HLEN', KEYS[3]) + 1))
+if revoked then
+  tm_audit_json(effects.revoke.audit)
+end
+for _, d in ipairs(effects.destroy) do
+  if redis.call('HEXISTS', KEYS[3], d.kid) == 1 then
+    tm_audit_json(d.audit)
+  end
+end
+-- After the first pruning, HLEN no longer counts every key ever appended: number after the highest position.
+local last = 0
+for _, json in ipairs(redis.call('HVALS', KEYS[3])) do
+  local n = tonumber(string.match(json, '^{"_n":(%d+),'))
+  if n and n > last then last = n end
+end
+redis.call('HSET', KEYS[3], ARGV[10], tm_ordered(ARGV[11], last + 1))
+if revoked then
+  redis.call('HSET', KEYS[3], effects.revoke.kid, string.sub(revoked, 1, -2) .. ',"revokedAt":' .. effects.revoke.revokedAt .. '}')
+end
+for _, d in ipairs(effects.destroy) do
+  redis.call('HDEL', KEYS[3], d.kid)
+end
 if KEYS[6] then
-  redis.call('SET', KEYS[6], '1', 'PX', ARGV[11])
+  redis.call('SET', KEYS[6], '1', 'PX', ARGV[12])
 end
 return tm_bump()
 `
 
-/** ARGV[9] kid, ARGV[10] revokedAt. Returns the effective revokedAt; an already revoked key is left as it is. */
+/** ARGV[10] kid, ARGV[11] revokedAt. Returns the effective revokedAt; an already revoked key is left as it is. */
 const REVOKE_KEY = `
 local missing = tm_require_tenant()
 if missing then return missing end
-local json = redis.call('HGET', KEYS[3], ARGV[9])
+local json = redis.call('HGET', KEYS[3], ARGV[10])
 if not json then
   return redis.error_reply('KEY_NOT_FOUND')
 end
@@ -102,30 +163,36 @@ if type(previous) == 'number' then
   return previous
 end
 tm_audit()
-redis.call('HSET', KEYS[3], ARGV[9], string.sub(json, 1, -2) .. ',"revokedAt":' .. ARGV[10] .. '}')
+redis.call('HSET', KEYS[3], ARGV[10], string.sub(json, 1, -2) .. ',"revokedAt":' .. ARGV[11] .. '}')
 tm_bump()
-return tonumber(ARGV[10])
+return tonumber(ARGV[11])
 `
 
-/** ARGV[9] API key id, ARGV[10] record JSON. Returns the version. */
+/** ARGV[10] API key id, ARGV[11] record JSON. Returns the version. */
 const PUT_API_KEY = `
 local missing = tm_require_tenant()
 if missing then return missing end
 tm_audit()
-redis.call('HSET', KEYS[4], ARGV[9], ARGV[10])
+redis.call('HSET', KEYS[4], ARGV[10], ARGV[11])
 return tm_bump()
 `
 
-/** ARGV[9] API key id. Returns the version. */
+/** ARGV[10] API key id. Returns the version. */
 const DELETE_API_KEY = `
 local missing = tm_require_tenant()
 if missing then return missing end
-if redis.call('HEXISTS', KEYS[4], ARGV[9]) == 0 then
+if redis.call('HEXISTS', KEYS[4], ARGV[10]) == 0 then
   return redis.error_reply('API_KEY_NOT_FOUND')
 end
 tm_audit()
-redis.call('HDEL', KEYS[4], ARGV[9])
+redis.call('HDEL', KEYS[4], ARGV[10])
 return tm_bump()
+`
+
+/** An audit entry on its own (an action that changes nothing else): no version bump, no change notice. */
+const APPEND_AUDIT = `
+tm_audit()
+return 1
 `
 
 /** KEYS tenant, ver, keys, apikeys. Returns nil, or { tenant JSON, version, key JSONs, API key JSONs }. */
@@ -143,6 +210,7 @@ export const SCRIPTS = {
   tmRevokeKey: PRELUDE + REVOKE_KEY,
   tmPutApiKey: PRELUDE + PUT_API_KEY,
   tmDeleteApiKey: PRELUDE + DELETE_API_KEY,
+  tmAppendAudit: PRELUDE + APPEND_AUDIT,
   tmSnapshot: SNAPSHOT
 } as const
 

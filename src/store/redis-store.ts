@@ -7,7 +7,7 @@ import { RedisRateCounter } from './redis-rate-counter.js'
 import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 import { SCRIPTS, type ScriptName } from './redis-scripts.js'
 import { replicatedCall, type RedisArgument, type ReplicationOptions } from './replicated-write.js'
-import { DEFAULT_ONCE_TTL_MS, byCreation, decodeCursor, encodeCursor } from './common.js'
+import { AUDIT_BUCKET_MS, DEFAULT_AUDIT_RETENTION_MS, DEFAULT_ONCE_TTL_MS, auditBefore, byCreation, decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor, newestAuditFirst, type AuditPosition } from './common.js'
 import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
 
 export interface RedisStoreOptions {
@@ -19,6 +19,8 @@ export interface RedisStoreOptions {
   prefix: string
   /** Replicas that must hold an admin write before it succeeds (REDIS_MIN_REPLICAS); none by default. */
   replication?: ReplicationOptions
+  /** How long audit entries are kept, ms (default 365 days). */
+  auditRetentionMs?: number
 }
 
 const DOMAIN_ERRORS: Partial<Record<ErrorCode, string>> = {
@@ -89,18 +91,17 @@ function auditEntry (fields: string[]): AuditEntry {
   }
 }
 
-function auditFields (entry: AuditEntry): string[] {
-  const fields = ['at', String(entry.at), 'actor', entry.actor, 'action', entry.action, 'tenant', entry.tenant]
-  if (entry.kid !== undefined) fields.push('kid', entry.kid)
-  fields.push('ip', entry.ip)
-  return fields
+/** An audit entry as the scripts' tm_audit_json takes it: every value a string. */
+function auditJson (entry: AuditEntry): Record<string, string> {
+  const out: Record<string, string> = { at: String(entry.at), actor: entry.actor, action: entry.action, tenant: entry.tenant, ip: entry.ip }
+  if (entry.kid !== undefined) out.kid = entry.kid
+  return out
 }
 
-/** Stream ids "ms-seq" compared as numbers, newest first. */
-function newerStreamId (a: string, b: string): number {
-  const [am, as] = a.split('-').map(Number)
-  const [bm, bs] = b.split('-').map(Number)
-  return bm - am || bs - as
+/** A stream entry with its place in the log: its id "ms-seq" and its tenant. */
+function logged (tenant: string, [id, fields]: StreamEntry): AuditPosition & { entry: AuditEntry } {
+  const [ms, seq] = id.split('-').map(Number)
+  return { ms, seq, tenant, entry: auditEntry(fields) }
 }
 
 async function quit (client: RedisClient): Promise<void> {
@@ -124,7 +125,8 @@ type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>
  *   {prefix}{t:ID}:tenant  JSON Tenant            {prefix}{t:ID}:ver      integer version (kept on delete)
  *   {prefix}{t:ID}:keys    hash kid → JSON key    {prefix}{t:ID}:apikeys  hash id → JSON ApiKeyRecord
  *   {prefix}{t:ID}:audit   stream (kept on delete) {prefix}{t:ID}:once:M  create-if-absent marker (PX)
- *   {prefix}tenants        sorted set of ids      {prefix}audit-tenants   set of ids with an audit stream
+ *   {prefix}tenants        sorted set of ids      {prefix}audit-hours     sorted set of hours with audit entries
+ *   {prefix}audit-hour:H   set of tenant ids with audit entries in hour H (epoch ms / 3,600,000), expires with the log
  *   {prefix}rotation-due   sorted set id → due ms {prefix}changes         pub/sub channel, "ID VERSION"
  *   {prefix}{nameSpace}KEY rate count of a key in its window (PX), see RedisRateCounter
  */
@@ -135,12 +137,14 @@ export class RedisStore implements Store {
   private readonly prefix: string
   private readonly channel: string
   private readonly replication: ReplicationOptions
+  private readonly auditRetentionMs: number
   private readonly listeners = new Set<ChangeListener>()
   private readonly events = new EventEmitter()
   private subscribed = false
   /** Set when the subscriber lost (or never had) its connection: the next subscription tells listeners '*'. */
   private missedChanges = false
   private closing: Promise<void> | undefined
+  private auditIndexed: Promise<void> | undefined
 
   constructor (options: RedisStoreOptions) {
     this.redis = options.client
@@ -148,6 +152,7 @@ export class RedisStore implements Store {
     this.prefix = options.prefix
     this.channel = `${options.prefix}changes`
     this.replication = options.replication ?? { minReplicas: 0, timeoutMs: 0 }
+    this.auditRetentionMs = options.auditRetentionMs ?? DEFAULT_AUDIT_RETENTION_MS
     for (const [name, lua] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, { lua })
 
     this.subscriber.on('message', (channel: string, message: string) => {
@@ -183,9 +188,8 @@ export class RedisStore implements Store {
   }
 
   async createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number> {
-    // Index and audit set first: a failure after them leaves an id that listings skip, never a hidden tenant.
+    // Index first: a failure after it leaves an id that listings skip, never a hidden tenant.
     await this.durable('zadd', [this.key('tenants'), 0, tenant.id])
-    await this.durable('sadd', [this.key('audit-tenants'), tenant.id])
     const version = await this.write('tmCreateTenant', tenant.id, audit, [
       JSON.stringify(tenant), firstKey?.kid ?? '', firstKey === undefined ? '' : JSON.stringify(firstKey)
     ])
@@ -254,7 +258,15 @@ export class RedisStore implements Store {
 
   async appendKey (tenantId: string, key: KeyVersion, audit: AuditEntry, options: AppendKeyOptions = {}): Promise<boolean> {
     const ttl = options.onceTtlMs ?? DEFAULT_ONCE_TTL_MS
-    const version = await this.write('tmAppendKey', tenantId, audit, [key.kid, JSON.stringify(key), String(Math.max(1, Math.ceil(ttl)))], options.once)
+    const effects: { revoke?: unknown, destroy: unknown[] } = {
+      destroy: (options.destroy ?? []).map(d => ({ kid: d.kid, audit: auditJson(d.audit) }))
+    }
+    if (options.revoke !== undefined) {
+      if (!Number.isSafeInteger(options.revoke.revokedAt)) throw invalid('revokedAt', 'must be a whole number of milliseconds')
+      effects.revoke = { kid: options.revoke.kid, revokedAt: String(options.revoke.revokedAt), audit: auditJson(options.revoke.audit) }
+    }
+    const version = await this.write('tmAppendKey', tenantId, audit,
+      [key.kid, JSON.stringify(key), String(Math.max(1, Math.ceil(ttl))), JSON.stringify(effects)], options.once)
     return version > 0
   }
 
@@ -277,26 +289,88 @@ export class RedisStore implements Store {
   }
 
   async appendAudit (entry: AuditEntry): Promise<void> {
-    await this.durable('sadd', [this.key('audit-tenants'), entry.tenant])
-    await this.durable('xadd', [this.tenantKeys(entry.tenant).audit, '*', ...auditFields(entry)])
+    await this.indexAudit(entry)
+    const k = this.tenantKeys(entry.tenant)
+    const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit]
+    await this.durable('tmAppendAudit', [keys.length, ...keys, ...this.auditArgs(entry), this.channel, entry.tenant])
   }
 
-  async listAudit (options: ListAuditOptions): Promise<AuditEntry[]> {
+  /**
+   * Newest first, `limit` at most, after `cursor`, not before `since`. One tenant: one XREVRANGE. All tenants:
+   * the hours that have entries are walked newest first, and only the tenants with entries in each hour are read,
+   * so a page costs the tenants active in the hours it spans, never one read per tenant of the deployment.
+   */
+  async listAudit (options: ListAuditOptions): Promise<Page<AuditEntry>> {
     const limit = Math.floor(options.limit)
-    if (limit < 1) return []
+    if (limit < 1) return { items: [], nextCursor: null }
+    const cursor = options.cursor === undefined ? undefined : decodeAuditCursor(options.cursor)
+    const since = options.since ?? 0
+    const found: Array<AuditPosition & { entry: AuditEntry }> = []
     if (options.tenant !== undefined) {
-      const entries = await guarded(this.redis.xrevrange(this.tenantKeys(options.tenant).audit, '+', '-', 'COUNT', limit)) as StreamEntry[]
-      return entries.map(([, fields]) => auditEntry(fields))
+      found.push(...await this.readStream(options.tenant, since, Number.MAX_SAFE_INTEGER, cursor, limit + 1))
+    } else {
+      await this.indexEarlierAudit()
+      let upper = cursor === undefined ? '+inf' : String(Math.floor(cursor.ms / AUDIT_BUCKET_MS))
+      const lowest = Math.floor(since / AUDIT_BUCKET_MS)
+      while (found.length <= limit) {
+        const hours = (await guarded(this.redis.zrevrangebyscore(this.key('audit-hours'), upper, lowest, 'LIMIT', 0, 24))).map(Number)
+        for (const hour of hours) {
+          const tenants = await guarded(this.redis.smembers(this.key(`audit-hour:${hour}`)))
+          const start = Math.max(since, hour * AUDIT_BUCKET_MS)
+          const reads = await Promise.all(tenants.map(async tenant => await this.readStream(tenant, start, (hour + 1) * AUDIT_BUCKET_MS - 1, cursor, limit + 1)))
+          found.push(...reads.flat())
+          // Every later hour only holds older entries: once a page and one more are found, the page is complete.
+          if (found.length > limit) break
+        }
+        if (hours.length < 24) break
+        upper = `(${hours[hours.length - 1]}`
+      }
     }
-    // Newest `limit` of every tenant's stream, merged by time (then stream id), newest first.
-    const tenants = await guarded(this.redis.smembers(this.key('audit-tenants')))
-    const streams = await guarded(Promise.all(tenants.map(async tenant =>
-      await this.redis.xrevrange(this.tenantKeys(tenant).audit, '+', '-', 'COUNT', limit) as StreamEntry[])))
-    return streams.flat()
-      .map(([id, fields]) => ({ id, entry: auditEntry(fields) }))
-      .sort((a, b) => b.entry.at - a.entry.at || newerStreamId(a.id, b.id))
-      .slice(0, limit)
-      .map(({ entry }) => entry)
+    found.sort(newestAuditFirst)
+    const page = found.slice(0, limit)
+    const last = page[page.length - 1]
+    return { items: page.map(({ entry }) => entry), nextCursor: found.length > limit ? encodeAuditCursor(last) : null }
+  }
+
+  /**
+   * Upgrade of a log written before the hour index: the tenants of the former `audit-tenants` set have their
+   * entries' hours indexed once, then the set is removed. Idempotent, so instances doing it at once are harmless.
+   */
+  private async indexEarlierAudit (): Promise<void> {
+    this.auditIndexed ??= (async () => {
+      const legacy = this.key('audit-tenants')
+      if (await guarded(this.redis.exists(legacy)) === 0) return
+      for (const tenant of await guarded(this.redis.smembers(legacy))) {
+        let from = '-'
+        for (;;) {
+          const entries = await guarded(this.redis.xrange(this.tenantKeys(tenant).audit, from, '+', 'COUNT', 1000)) as StreamEntry[]
+          const hours = new Set(entries.map(([id]) => Math.floor(Number(id.split('-')[0]) / AUDIT_BUCKET_MS)))
+          await guarded(Promise.all([...hours].flatMap(hour => [
+            this.redis.zadd(this.key('audit-hours'), hour, String(hour)),
+            this.redis.sadd(this.key(`audit-hour:${hour}`), tenant)
+          ])))
+          if (entries.length < 1000) break
+          from = `(${entries[entries.length - 1][0]}`
+        }
+      }
+      await guarded(this.redis.del(legacy))
+    })().catch((err: unknown) => {
+      this.auditIndexed = undefined
+      throw err
+    })
+    await this.auditIndexed
+  }
+
+  /** A tenant's entries from `startMs` to `endMs` (inclusive) and after `cursor`, newest first, at most `count`. */
+  private async readStream (tenant: string, startMs: number, endMs: number, cursor: AuditPosition | undefined, count: number): Promise<Array<AuditPosition & { entry: AuditEntry }>> {
+    let end = endMs >= Number.MAX_SAFE_INTEGER ? '+' : String(endMs)
+    if (cursor !== undefined && cursor.ms <= endMs) {
+      // The same stream id sorts after the cursor only for a tenant that sorts after the cursor's tenant.
+      end = tenant < cursor.tenant ? `${cursor.ms}-${cursor.seq}` : `(${cursor.ms}-${cursor.seq}`
+    }
+    if (cursor !== undefined && cursor.ms < startMs) return []
+    const entries = await guarded(this.redis.xrevrange(this.tenantKeys(tenant).audit, end, String(startMs), 'COUNT', count)) as StreamEntry[]
+    return entries.map(entry => logged(tenant, entry)).filter(item => cursor === undefined || auditBefore(item, cursor))
   }
 
   async setRotationDue (tenantId: string, dueAt: number | null): Promise<void> {
@@ -351,8 +425,28 @@ export class RedisStore implements Store {
     const k = this.tenantKeys(tenantId)
     const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit]
     if (onceMarker !== undefined) keys.push(`${k.base}:once:${onceMarker}`)
-    const auditArgs = [String(audit.at), audit.actor, audit.action, audit.tenant, audit.kid ?? '', audit.ip]
-    return Number(await this.durable(name, [keys.length, ...keys, ...auditArgs, this.channel, tenantId, ...args]))
+    await this.indexAudit(audit)
+    return Number(await this.durable(name, [keys.length, ...keys, ...this.auditArgs(audit), this.channel, tenantId, ...args]))
+  }
+
+  private auditArgs (audit: AuditEntry): string[] {
+    return [String(audit.at), audit.actor, audit.action, audit.tenant, audit.kid ?? '', audit.ip, String(this.auditRetentionMs)]
+  }
+
+  /**
+   * Marks the entry's hour as holding entries of its tenant, before the write (in a cluster the index lives in
+   * other slots than the tenant): a failure here fails the action, and an index entry without a log entry only
+   * costs one empty read. Hours past the retention leave the index.
+   */
+  private async indexAudit (audit: AuditEntry): Promise<void> {
+    const hour = Math.floor(audit.at / AUDIT_BUCKET_MS)
+    const hourKey = this.key(`audit-hour:${hour}`)
+    await guarded(Promise.all([
+      this.redis.zadd(this.key('audit-hours'), hour, String(hour)),
+      this.redis.sadd(hourKey, audit.tenant),
+      this.redis.pexpire(hourKey, this.auditRetentionMs + AUDIT_BUCKET_MS),
+      this.redis.zremrangebyscore(this.key('audit-hours'), '-inf', `(${Math.floor((audit.at - this.auditRetentionMs) / AUDIT_BUCKET_MS)}`)
+    ]))
   }
 
   /**

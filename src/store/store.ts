@@ -12,6 +12,10 @@ export interface ListTenantsOptions {
 
 export interface ListAuditOptions {
   tenant?: string
+  /** Epoch ms: no entry older than this. */
+  since?: number
+  /** Opaque, from a previous page's nextCursor. */
+  cursor?: string
   limit: number
 }
 
@@ -23,6 +27,13 @@ export interface AppendKeyOptions {
    */
   once?: string
   onceTtlMs?: number
+  /**
+   * Emergency rotation: revokes this key at `revokedAt` in the same atomic step, audited with `audit`
+   * (KEY_NOT_FOUND if the kid does not exist; a key already revoked keeps its first revokedAt and no second entry).
+   */
+  revoke?: { kid: string, revokedAt: number, audit: AuditEntry }
+  /** Keyring pruning: deletes these keys, material included, in the same atomic step; each audited with its entry. */
+  destroy?: Array<{ kid: string, audit: AuditEntry }>
 }
 
 /**
@@ -54,7 +65,10 @@ export interface Store {
   /** Removes the tenant, its keyring and its API keys (its audit log stays). */
   deleteTenant (tenantId: string, audit: AuditEntry): Promise<void>
 
-  /** Appends a key version. Returns false when `options.once` was already claimed (nothing written). */
+  /**
+   * Appends a key version, with the revocation and destructions of `options` in the same atomic step.
+   * Returns false when `options.once` was already claimed (nothing written).
+   */
   appendKey (tenantId: string, key: KeyVersion, audit: AuditEntry, options?: AppendKeyOptions): Promise<boolean>
   /** Sets revokedAt on a key unless it is already set; returns the effective revokedAt. */
   revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry): Promise<number>
@@ -65,8 +79,12 @@ export interface Store {
 
   /** Appends an audit entry on its own (for actions that change nothing else). */
   appendAudit (entry: AuditEntry): Promise<void>
-  /** Newest first; across all tenants when `tenant` is unset. */
-  listAudit (options: ListAuditOptions): Promise<AuditEntry[]>
+  /**
+   * Newest first (by time, then order of writing, then tenant id), across all tenants when `tenant` is unset;
+   * paginated with an opaque cursor. Entries older than the audit retention are trimmed when a tenant's log is
+   * written, and a log expires the retention after its last entry.
+   */
+  listAudit (options: ListAuditOptions): Promise<Page<AuditEntry>>
 
   /** Sets (or, with null, clears) when a tenant's periodic rotation is next due, epoch ms. */
   setRotationDue (tenantId: string, dueAt: number | null): Promise<void>

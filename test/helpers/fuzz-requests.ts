@@ -284,7 +284,7 @@ const rotateBody: Arb<unknown> = fc.oneof(
 )
 const apiKeyBody: Arb<unknown> = shaped({ name: fc.oneof({ weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) }, { weight: 1, arbitrary: boundaryString }, { weight: 1, arbitrary: weird }) }, ['name'])
 const rotationBody: Arb<unknown> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ every: fc.integer({ min: 301, max: 10_000_000 }), prepublish: fc.integer({ min: 0, max: 300 }) }, { requiredKeys: ['every'] }) },
+  { weight: 2, arbitrary: fc.record({ every: fc.integer({ min: 3600, max: 10_000_000 }), prepublish: fc.integer({ min: 0, max: 300 }) }, { requiredKeys: ['every'] }) },
   { weight: 3, arbitrary: shaped({ every: int, prepublish: int }, ['every']) }
 )
 

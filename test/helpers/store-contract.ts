@@ -147,7 +147,7 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     const after = await store.getSnapshot('acme')
     t.equal(after?.tenant.name, 'Renamed', 'a conflicting update changes nothing')
     t.equal(after?.version, v2, 'a conflicting update does not bump the version')
-    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).map(entry => entry.action), ['tenant.update', 'tenant.create'], 'a conflicting update is not audited')
+    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).items.map(entry => entry.action), ['tenant.update', 'tenant.create'], 'a conflicting update is not audited')
 
     await t.rejects(store.updateTenant(tenantFixture('ghost'), 1, auditFixture('tenant.update', 'ghost')), { code: 'TENANT_NOT_FOUND' })
   })
@@ -162,7 +162,7 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     t.equal(await store.getSnapshot('acme'), undefined, 'the tenant is gone')
     t.equal(await store.getApiKey('acme', 'ak1'), undefined, 'its API keys are gone')
     t.same(await store.listDueRotations(T0 + 10, 10), [], 'its rotation schedule is gone')
-    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).map(entry => entry.action),
+    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).items.map(entry => entry.action),
       ['tenant.delete', 'apikey.create', 'tenant.create'], 'its audit log stays')
     await t.rejects(store.deleteTenant('acme', auditFixture('tenant.delete', 'acme')), { code: 'TENANT_NOT_FOUND' })
 
@@ -196,7 +196,7 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     const before = await store.getSnapshot('acme')
     t.equal(await store.appendKey('acme', keyFixture('p2'), auditFixture('key.rotate', 'acme'), options), false, 'a second claim does not')
     t.same(await store.getSnapshot('acme'), before, 'nothing was written, not even the version')
-    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).map(entry => entry.action), ['key.rotate', 'tenant.create'], 'nor audited')
+    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).items.map(entry => entry.action), ['key.rotate', 'tenant.create'], 'nor audited')
 
     // Racing claims: one wins.
     const race = await Promise.all(['r1', 'r2', 'r3'].map(async kid =>
@@ -205,6 +205,51 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     t.same((await store.getSnapshot('acme'))?.keys.map(key => key.kid).filter(kid => kid.startsWith('r')).length, 1, 'exactly one racing key is stored')
 
     t.equal(await store.appendKey('acme', keyFixture('plain'), auditFixture('key.rotate', 'acme')), true, 'without a marker appendKey always appends')
+  })
+
+  t.test('appendKey can revoke a key in the same atomic step (emergency rotation)', async t => {
+    const store = await open(t)
+    const v1 = await store.createTenant(tenantFixture('acme'), keyFixture('old'), auditFixture('tenant.create', 'acme'))
+    const appended = await store.appendKey('acme', keyFixture('new', T0 + 10), auditFixture('key.rotate', 'acme', T0 + 10, 'new'), {
+      revoke: { kid: 'old', revokedAt: T0 + 10, audit: auditFixture('key.revoke', 'acme', T0 + 10, 'old') }
+    })
+    t.equal(appended, true)
+    const snapshot = await store.getSnapshot('acme')
+    t.equal(snapshot?.version, v1 + 1, 'one write, one version')
+    t.same(snapshot?.keys.map(key => [key.kid, key.revokedAt]), [['old', T0 + 10], ['new', undefined]], 'the new key is appended and the old one revoked')
+    t.same({ ...snapshot?.keys[0], revokedAt: undefined }, { ...keyFixture('old'), revokedAt: undefined }, 'the rest of the revoked key is untouched')
+    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).items.map(entry => [entry.action, entry.kid]),
+      [['key.revoke', 'old'], ['key.rotate', 'new'], ['tenant.create', undefined]], 'both audited in the same step')
+
+    // A key already revoked keeps its first revokedAt and gets no second entry; a missing one writes nothing at all.
+    await store.appendKey('acme', keyFixture('newer', T0 + 20), auditFixture('key.rotate', 'acme', T0 + 20, 'newer'), {
+      revoke: { kid: 'old', revokedAt: T0 + 20, audit: auditFixture('key.revoke', 'acme', T0 + 20, 'old') }
+    })
+    t.equal((await store.getSnapshot('acme'))?.keys[0].revokedAt, T0 + 10)
+    t.equal((await store.listAudit({ tenant: 'acme', limit: 10 })).items.filter(entry => entry.action === 'key.revoke').length, 1)
+    const before = await store.getSnapshot('acme')
+    await t.rejects(store.appendKey('acme', keyFixture('orphan', T0 + 30), auditFixture('key.rotate', 'acme'), {
+      revoke: { kid: 'nope', revokedAt: T0 + 30, audit: auditFixture('key.revoke', 'acme', T0 + 30, 'nope') }
+    }), { code: 'KEY_NOT_FOUND' })
+    t.same(await store.getSnapshot('acme'), before, 'a revocation of a missing key appends nothing')
+  })
+
+  t.test('appendKey can destroy keys, material included, in the same atomic step', async t => {
+    const store = await open(t)
+    await store.createTenant(tenantFixture('acme'), keyFixture('k1'), auditFixture('tenant.create', 'acme'))
+    await store.appendKey('acme', keyFixture('k2', T0 + 1), auditFixture('key.rotate', 'acme', T0 + 1, 'k2'))
+    const v = (await store.getSnapshot('acme'))?.version ?? 0
+    await store.appendKey('acme', keyFixture('k3', T0 + 2), auditFixture('key.rotate', 'acme', T0 + 2, 'k3'), {
+      destroy: [{ kid: 'k1', audit: auditFixture('key.destroy', 'acme', T0 + 2, 'k1') }, { kid: 'gone', audit: auditFixture('key.destroy', 'acme', T0 + 2, 'gone') }]
+    })
+    const snapshot = await store.getSnapshot('acme')
+    t.equal(snapshot?.version, v + 1, 'one write, one version')
+    t.same(snapshot?.keys.map(key => key.kid), ['k2', 'k3'], 'k1 is gone, material included; the keyring order holds')
+    t.same((await store.listAudit({ tenant: 'acme', limit: 3 })).items.map(entry => [entry.action, entry.kid]),
+      [['key.destroy', 'k1'], ['key.rotate', 'k3'], ['key.rotate', 'k2']], 'each destroyed key audited; a kid already gone is not')
+    // Positions keep growing after a deletion: the next key still sorts last.
+    await store.appendKey('acme', keyFixture('k4', T0 + 2), auditFixture('key.rotate', 'acme', T0 + 3, 'k4'))
+    t.same((await store.getSnapshot('acme'))?.keys.map(key => key.kid), ['k2', 'k3', 'k4'])
   })
 
   t.test('revokeKey sets revokedAt once', async t => {
@@ -250,22 +295,73 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     await store.appendAudit(auditFixture('key.export', 'beta', T0 + 20, 'k9'))
     await store.appendAudit(auditFixture('tenant.read', 'acme', T0 + 30))
 
-    t.same(await store.listAudit({ tenant: 'acme', limit: 10 }), [
+    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).items, [
       auditFixture('tenant.read', 'acme', T0 + 30),
       auditFixture('token.policy.read', 'acme', T0 + 10),
       auditFixture('tenant.create', 'acme', T0)
     ], 'one tenant, newest first')
-    t.same(await store.listAudit({ limit: 10 }), [
-      auditFixture('tenant.read', 'acme', T0 + 30),
-      auditFixture('key.export', 'beta', T0 + 20, 'k9'),
-      auditFixture('token.policy.read', 'acme', T0 + 10),
-      auditFixture('tenant.create', 'acme', T0)
-    ], 'all tenants merged, newest first')
-    t.same((await store.listAudit({ limit: 2 })).map(entry => entry.action), ['tenant.read', 'key.export'], 'limit keeps the newest')
-    t.same((await store.listAudit({ tenant: 'acme', limit: 1 })).map(entry => entry.action), ['tenant.read'])
-    t.same(await store.listAudit({ tenant: 'nobody', limit: 10 }), [])
-    t.notOk('kid' in (await store.listAudit({ tenant: 'acme', limit: 1 }))[0], 'no kid when none was given')
+    t.same(await store.listAudit({ limit: 10 }), {
+      items: [
+        auditFixture('tenant.read', 'acme', T0 + 30),
+        auditFixture('key.export', 'beta', T0 + 20, 'k9'),
+        auditFixture('token.policy.read', 'acme', T0 + 10),
+        auditFixture('tenant.create', 'acme', T0)
+      ],
+      nextCursor: null
+    }, 'all tenants merged, newest first')
+    t.same((await store.listAudit({ limit: 2 })).items.map(entry => entry.action), ['tenant.read', 'key.export'], 'limit keeps the newest')
+    t.same((await store.listAudit({ tenant: 'acme', limit: 1 })).items.map(entry => entry.action), ['tenant.read'])
+    t.same(await store.listAudit({ tenant: 'nobody', limit: 10 }), { items: [], nextCursor: null })
+    t.notOk('kid' in (await store.listAudit({ tenant: 'acme', limit: 1 })).items[0], 'no kid when none was given')
     t.equal((await store.getSnapshot('acme'))?.version, version, 'appendAudit alone does not bump the version')
+  })
+
+  t.test('audit log pages: a cursor walks every entry once, across tenants and hours, since bounds it', async t => {
+    const store = await open(t)
+    const HOUR = 3_600_000
+    const written: AuditEntry[] = []
+    // 3 tenants, 40 entries over ~30 hours (more than one batch of hours), with equal times inside and across tenants.
+    for (let i = 0; i < 40; i++) {
+      const entry = auditFixture(`action.${i}`, ['alpha', 'beta', 'gamma'][i % 3], T0 + Math.floor(i / 2) * 0.75 * HOUR + (i % 2 === 0 ? 0 : 1))
+      written.push(entry)
+      await store.appendAudit(entry)
+    }
+    await store.appendAudit(auditFixture('same.instant', 'alpha', T0 + 19 * 0.75 * HOUR + 1))
+    const all = (await store.listAudit({ limit: 1000 })).items
+    t.equal(all.length, 41)
+    for (let i = 1; i < all.length; i++) t.ok(all[i - 1].at >= all[i].at, `newest first at ${i}`)
+    for (const limit of [1, 2, 7]) {
+      const walked: AuditEntry[] = []
+      let cursor: string | undefined
+      let pages = 0
+      do {
+        const page = await store.listAudit({ limit, cursor })
+        t.ok(page.items.length <= limit)
+        walked.push(...page.items)
+        cursor = page.nextCursor ?? undefined
+        pages++
+      } while (cursor !== undefined && pages < 100)
+      t.same(walked, all, `pages of ${limit} give every entry once, in order`)
+    }
+    const alpha = (await store.listAudit({ tenant: 'alpha', limit: 1000 })).items
+    const first = await store.listAudit({ tenant: 'alpha', limit: 3 })
+    const second = await store.listAudit({ tenant: 'alpha', limit: 100, cursor: first.nextCursor ?? undefined })
+    t.same([...first.items, ...second.items], alpha, 'one tenant pages the same way')
+    t.equal(second.nextCursor, null)
+    const since = T0 + 10 * 0.75 * HOUR
+    t.same((await store.listAudit({ limit: 1000, since })).items, all.filter(entry => entry.at >= since), 'since drops older entries')
+    await t.rejects(store.listAudit({ limit: 10, cursor: 'not-a-cursor' }), { code: 'VALIDATION_FAILED' })
+  })
+
+  t.test('audit entries older than the retention (365 days) are trimmed when the log is written again', async t => {
+    const store = await open(t)
+    const DAY = 86_400_000
+    await store.appendAudit(auditFixture('old', 'acme', T0))
+    await store.appendAudit(auditFixture('recent', 'acme', T0 + 300 * DAY))
+    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).items.map(entry => entry.action), ['recent', 'old'], 'within the retention both stay')
+    await store.appendAudit(auditFixture('later', 'acme', T0 + 366 * DAY))
+    t.same((await store.listAudit({ tenant: 'acme', limit: 10 })).items.map(entry => entry.action), ['later', 'recent'], 'the entry past the retention is gone')
+    t.same((await store.listAudit({ limit: 10 })).items.map(entry => entry.action), ['later', 'recent'], 'from the merged log too')
   })
 
   t.test('rotation due index', async t => {

@@ -50,7 +50,10 @@ t.test('bad configuration names the variable and never echoes the value', async 
     [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
     [{ REDIS_PREFIX: '{bad}' }, 'REDIS_PREFIX'],
     [{ KEYGEN_CONCURRENCY: '0' }, 'KEYGEN_CONCURRENCY'],
-    [{ KEYGEN_CONCURRENCY: 'two' }, 'KEYGEN_CONCURRENCY']
+    [{ KEYGEN_CONCURRENCY: 'two' }, 'KEYGEN_CONCURRENCY'],
+    [{ ROTATION_MIN_PERIOD: '0' }, 'ROTATION_MIN_PERIOD'],
+    [{ KEYRING_MAX_RETIRED: 'twenty' }, 'KEYRING_MAX_RETIRED'],
+    [{ AUDIT_RETENTION_DAYS: '0' }, 'AUDIT_RETENTION_DAYS']
   ]
   for (const [env, variable] of cases) {
     try {
@@ -121,4 +124,13 @@ t.test('Redis Sentinel and acknowledged replicas', async t => {
   for (const [env, variable] of cases) {
     t.throws(() => loadConfig({ ...base, ...env }), { name: 'ConfigError', variable }, `${JSON.stringify(env)}: ${variable} named`)
   }
+})
+
+t.test('rotation, keyring and audit bounds have safe defaults and can be set', async t => {
+  const defaults = loadConfig({})
+  t.equal(defaults.rotationMinPeriod, 3600)
+  t.equal(defaults.keyringMaxRetired, 20)
+  t.equal(defaults.auditRetentionDays, 365)
+  const set = loadConfig({ ROTATION_MIN_PERIOD: '60', KEYRING_MAX_RETIRED: '3', AUDIT_RETENTION_DAYS: '30' })
+  t.same([set.rotationMinPeriod, set.keyringMaxRetired, set.auditRetentionDays], [60, 3, 30])
 })

@@ -25,7 +25,7 @@ t.test('three instances on one Redis rotate once per period for 20 s, on the gri
   const prefix = uniquePrefix()
   const apps: TestApp[] = []
   for (let i = 0; i < 3; i++) {
-    apps.push(await build(t, { redisUrl: redis.url, prefix, scheduler: true, env: { ROTATION_TICK_MS: '200' } }))
+    apps.push(await build(t, { redisUrl: redis.url, prefix, scheduler: true, env: { ROTATION_TICK_MS: '200', ROTATION_MIN_PERIOD: '1' } }))
   }
   await Promise.all(apps.map(async ({ app }) => await storeReady(app)))
   const [a, b, c] = apps
@@ -121,8 +121,8 @@ t.test('catch-up: ten periods missed give one version, not ten', async t => {
 t.test('two instances ticking the same due tenant on one store make one version', async t => {
   const clock = new FakeClock()
   const store = new MemoryStore()
-  const a = await build(t, { clock, sharedStore: store })
-  const b = await build(t, { clock, sharedStore: store })
+  const a = await build(t, { clock, sharedStore: store, env: { ROTATION_MIN_PERIOD: '60' } })
+  const b = await build(t, { clock, sharedStore: store, env: { ROTATION_MIN_PERIOD: '60' } })
   const tenant = await createTenant(a.app, es256Tenant('contended'))
   t.equal((await a.admin('PUT', `/v1/admin/tenants/${tenant.id}/rotation`, { every: 60, prepublish: 0 })).statusCode, 200)
   clock.advance(60 * SECOND)
@@ -133,7 +133,7 @@ t.test('two instances ticking the same due tenant on one store make one version'
 
 t.test('a tenant deleted or whose rotation was cleared leaves the due-index', async t => {
   const clock = new FakeClock()
-  const { app, admin } = await build(t, { clock })
+  const { app, admin } = await build(t, { clock, env: { ROTATION_MIN_PERIOD: '60' } })
   await createTenant(app, es256Tenant('cleared'))
   await createTenant(app, es256Tenant('deleted'))
   for (const id of ['cleared', 'deleted']) t.equal((await admin('PUT', `/v1/admin/tenants/${id}/rotation`, { every: 60, prepublish: 0 })).statusCode, 200)
@@ -143,4 +143,25 @@ t.test('a tenant deleted or whose rotation was cleared leaves the due-index', as
   t.same(await app.tokenmint.store.listDueRotations(clock.now, 10), [])
   t.equal(await app.tokenmint.scheduler.tick(), 0)
   t.equal(Object.keys(await keyList(app, 'cleared')).length, 1)
+})
+
+t.test('periodic rotation prunes retired keys beyond KEYRING_MAX_RETIRED, audited as the scheduler', async t => {
+  const clock = new FakeClock()
+  const { app, admin } = await build(t, { clock, env: { KEYRING_MAX_RETIRED: '1' } })
+  const scheduler = app.tokenmint.scheduler
+  // 600 s tokens, no skew: a superseded key retires 600 + 0 + 300 s after the handover, well within one period.
+  const tenant = await createTenant(app, es256Tenant('pruned-periodic'))
+  t.equal((await admin('PUT', `/v1/admin/tenants/${tenant.id}/rotation`, { every: 3600, prepublish: 0 })).statusCode, 200)
+  for (let period = 1; period <= 5; period++) {
+    clock.advance(3600 * SECOND)
+    t.equal(await scheduler.tick(), 1, `period ${period} rotated`)
+  }
+  const keys = Object.values(await keyList(app, tenant.id))
+  // At each due time the new key activates at once, so the one it supersedes is retiring, not yet retired.
+  t.same(keys.map(key => key.state).sort(), ['active', 'retired', 'retiring'], 'one retired key kept, the older ones destroyed')
+  const log = (await admin('GET', `/v1/admin/audit?tenant=${tenant.id}`)).json().items as Array<{ action: string, actor: string, kid: string }>
+  const destroyed = log.filter(entry => entry.action === 'key.destroy')
+  t.equal(destroyed.length, 3, 'six keys made; the active, the retiring and one retired kept: three destroyed')
+  t.ok(destroyed.every(entry => entry.actor === 'scheduler'))
+  t.notOk(destroyed.some(entry => keys.some(key => key.kid === entry.kid)), 'each destroyed kid is gone from the keyring')
 })

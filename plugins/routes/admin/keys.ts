@@ -35,7 +35,7 @@ export default async function keyRoutes (fastify: FastifyInstance) {
   app.post('/tenants/:tenant/keys/rotate', {
     schema: {
       tags: ['keys'],
-      summary: 'Schedule a new generated version active at `at`, published `prepublish` seconds before',
+      summary: 'Schedule a new generated version active at `at`, published `prepublish` seconds before; revokeActive: active at once, the active key revoked',
       security,
       params: TenantParams,
       body: Type.Optional(RotateInputSchema),

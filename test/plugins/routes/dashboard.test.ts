@@ -256,7 +256,7 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
   await dialog.getByRole('button', { name: 'Revoke key' }).click()
   await page.locator(`table.keys tr[data-kid="${activeKid}"][data-state="revoked"]`).waitFor()
   t.equal(await page.locator(`.tl-row[data-kid="${activeKid}"] rect.state-revoked`).count(), 1, 'the timeline shows it revoked')
-  t.match(await page.locator('#messages .msg-ok').innerText(), 'Active key now: none')
+  t.match(await page.locator('#messages .msg-ok').innerText(), `Active key now: ${pendingKid}`, 'the pending HS256 key took over at once')
   const keysAfter = await app.inject({ url: '/v1/admin/tenants/acme-chat/keys', headers: adminHeaders })
   t.equal(keysAfter.json().items.find((k: { kid: string }) => k.kid === activeKid).state, 'revoked')
 

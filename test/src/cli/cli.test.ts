@@ -288,6 +288,11 @@ t.test('tenants, keys, API keys, rotation and tokens in process over real HTTP',
   await t.test('audit and delete', async t => {
     const audit = await cli(env, 'audit', '--tenant', 'acme', '--limit', '2', '--json')
     t.same(JSON.parse(audit.stdout).items.map((e: { action: string }) => e.action), ['rotation.clear', 'rotation.set'])
+    const page = await cli(env, 'audit', '--tenant', 'acme', '--limit', '1')
+    const more = /^more: tokenmint audit --cursor (\S+)$/m.exec(page.stdout)
+    t.ok(more, 'a page that is not the last names the next cursor')
+    const next = await cli(env, 'audit', '--tenant', 'acme', '--limit', '1', '--cursor', more?.[1] ?? '', '--json')
+    t.same(JSON.parse(next.stdout).items.map((e: { action: string }) => e.action), ['rotation.set'], 'and --cursor reads the next page')
 
     const unconfirmed = await cli(env, 'tenants', 'delete', 'shop')
     t.equal(unconfirmed.code, 2)

@@ -200,6 +200,134 @@ const cases: Case[] = [
     ]
   },
   {
+    name: 'revoking the active key promotes the published pending key at once (rotate, then revoke)',
+    keys: [
+      key('k1', 'RS256', { activateAt: 0, revokedAt: 600 }),
+      key('k2', 'RS256', { createdAt: 500, publishAt: 500, activateAt: 800 })
+    ],
+    expect: [
+      { at: 599, states: { k1: 'active', k2: 'pending' }, active: 'k1', published: ['k1', 'k2'], nextChangeAt: 600 },
+      { at: 600, states: { k1: 'revoked', k2: 'active' }, active: 'k2', published: ['k2'] },
+      { at: 800, states: { k1: 'revoked', k2: 'active' }, active: 'k2', published: ['k2'] },
+      { at: 1_000_000, states: { k1: 'revoked', k2: 'active' }, active: 'k2', published: ['k2'] }
+    ]
+  },
+  {
+    name: 'a rotation and a revocation at the same instant: the pending key is promoted at that instant',
+    keys: [
+      key('k1', 'ES256', { activateAt: 0, revokedAt: 500 }),
+      key('k2', 'ES256', { createdAt: 500, publishAt: 500, activateAt: 800 })
+    ],
+    expect: [
+      { at: 499, states: { k1: 'active', k2: 'pending' }, active: 'k1', published: ['k1'], nextChangeAt: 500 },
+      { at: 500, states: { k1: 'revoked', k2: 'active' }, active: 'k2', published: ['k2'] }
+    ]
+  },
+  {
+    name: 'an HS256 pending key is promoted whatever its publishAt',
+    keys: [
+      key('h1', 'HS256', { activateAt: 0, revokedAt: 600 }),
+      key('h2', 'HS256', { createdAt: 500, publishAt: 900, activateAt: 1000 })
+    ],
+    expect: [
+      { at: 600, states: { h1: 'revoked', h2: 'active' }, active: 'h2', published: [] },
+      { at: 1000, states: { h1: 'revoked', h2: 'active' }, active: 'h2', published: [] }
+    ]
+  },
+  {
+    name: 'emergency rotation: the new key activates at the instant the old one is revoked; a scheduled key still takes over later',
+    keys: [
+      key('k1', 'RS256', { activateAt: 0, revokedAt: 500 }),
+      key('k3', 'RS256', { createdAt: 300, publishAt: 300, activateAt: 800 }),
+      key('k2', 'RS256', { createdAt: 500, publishAt: 500, activateAt: 500 })
+    ],
+    expect: [
+      { at: 499, states: { k1: 'active', k3: 'pending', k2: 'pending' }, active: 'k1', published: ['k1', 'k3'], nextChangeAt: 500 },
+      { at: 500, states: { k1: 'revoked', k3: 'pending', k2: 'active' }, active: 'k2', published: ['k3', 'k2'], nextChangeAt: 800 },
+      {
+        at: 800,
+        states: { k1: 'revoked', k3: 'active', k2: 'retiring' },
+        active: 'k3',
+        published: ['k3', 'k2'],
+        nextChangeAt: 1100,
+        windows: { k2: { supersededAt: 800, retiresAt: 1100 } }
+      }
+    ]
+  },
+  {
+    name: 'an unpublished pending key is not promoted: the retiring key serves until the pending one activates',
+    keys: [
+      key('k0', 'EdDSA', { activateAt: 0 }),
+      key('k1', 'EdDSA', { activateAt: 100, revokedAt: 200 }),
+      key('k2', 'EdDSA', { createdAt: 150, publishAt: 500, activateAt: 600 })
+    ],
+    expect: [
+      { at: 200, states: { k0: 'active', k1: 'revoked', k2: 'pending' }, active: 'k0', published: ['k0'], nextChangeAt: 500 },
+      { at: 500, states: { k0: 'active', k1: 'revoked', k2: 'pending' }, active: 'k0', published: ['k0', 'k2'], nextChangeAt: 600 },
+      {
+        at: 600,
+        states: { k0: 'retiring', k1: 'revoked', k2: 'active' },
+        active: 'k2',
+        published: ['k0', 'k2'],
+        nextChangeAt: 900,
+        windows: { k0: { supersededAt: 600, retiresAt: 900 } }
+      }
+    ]
+  },
+  {
+    name: 'the newest published pending key wins over a retiring key and an older pending key, which retires when its time comes',
+    keys: [
+      key('k0', 'RS256', { activateAt: 0 }),
+      key('k1', 'RS256', { activateAt: 100, revokedAt: 200 }),
+      key('k2', 'RS256', { createdAt: 150, publishAt: 150, activateAt: 1000 }),
+      key('k3', 'RS256', { createdAt: 160, publishAt: 160, activateAt: 2000 })
+    ],
+    expect: [
+      {
+        at: 200,
+        states: { k0: 'retiring', k1: 'revoked', k2: 'pending', k3: 'active' },
+        active: 'k3',
+        published: ['k0', 'k2', 'k3'],
+        nextChangeAt: 400,
+        windows: { k0: { supersededAt: 100, retiresAt: 400 } }
+      },
+      { at: 400, states: { k0: 'retired', k1: 'revoked', k2: 'pending', k3: 'active' }, active: 'k3', published: ['k2', 'k3'], nextChangeAt: 1000 },
+      {
+        at: 1000,
+        states: { k0: 'retired', k1: 'revoked', k2: 'retiring', k3: 'active' },
+        active: 'k3',
+        published: ['k2', 'k3'],
+        nextChangeAt: 1300,
+        windows: { k2: { supersededAt: 1000, retiresAt: 1300 } }
+      },
+      { at: 2000, states: { k0: 'retired', k1: 'revoked', k2: 'retired', k3: 'active' }, active: 'k3', published: ['k3'] }
+    ]
+  },
+  {
+    name: 'revoking a promoted key before its activateAt: it never comes back, and with no other key none is active',
+    keys: [
+      key('k1', 'ES256', { activateAt: 0, revokedAt: 600 }),
+      key('k2', 'ES256', { createdAt: 500, publishAt: 500, activateAt: 800, revokedAt: 700 })
+    ],
+    expect: [
+      { at: 650, states: { k1: 'revoked', k2: 'active' }, active: 'k2', published: ['k2'], nextChangeAt: 700 },
+      { at: 700, states: { k1: 'revoked', k2: 'revoked' }, published: [] },
+      { at: 800, states: { k1: 'revoked', k2: 'revoked' }, published: [] }
+    ]
+  },
+  {
+    name: 'a key added after the revocation is not promoted into the past: it activates at its own time',
+    keys: [
+      key('h1', 'HS256', { activateAt: 0, revokedAt: 100 }),
+      key('h2', 'HS256', { createdAt: 200, publishAt: 200, activateAt: 500 })
+    ],
+    expect: [
+      { at: 100, states: { h1: 'revoked', h2: 'pending' }, published: [], nextChangeAt: 500 },
+      { at: 300, states: { h1: 'revoked', h2: 'pending' }, published: [], nextChangeAt: 500 },
+      { at: 500, states: { h1: 'revoked', h2: 'active' }, active: 'h2', published: [] }
+    ]
+  },
+  {
     name: 'keys activating at the same time: the one created last is active',
     keys: [
       key('late', 'RS256', { createdAt: 20, activateAt: 100 }),
@@ -261,4 +389,17 @@ t.test('nextChangeAt is where the derived view really changes next', async t => 
       at = next
     }
   }
+})
+
+t.test('a promoted key carries the instant it became active; its stored activateAt is untouched', async t => {
+  const keys = [
+    key('k1', 'RS256', { activateAt: 0, revokedAt: 600 }),
+    key('k2', 'RS256', { createdAt: 500, publishAt: 500, activateAt: 800 })
+  ]
+  const promoted = deriveKeyring(keys, 700, RETIRE).statuses.find(s => s.key.kid === 'k2')
+  t.equal(promoted?.state, 'active')
+  t.equal(promoted?.promotedAt, 600)
+  t.equal(promoted?.key.activateAt, 800)
+  const normal = deriveKeyring([key('k1', 'RS256', { activateAt: 0 })], 700, RETIRE).statuses[0]
+  t.equal(normal.promotedAt, undefined, 'a key active by its own activateAt has no promotedAt')
 })

@@ -1,6 +1,6 @@
 // Key-policy arithmetic at exact times: the retiring window, the due time of each rotation period, on-grid and catch-up activation.
 import t from 'tap'
-import { checkPeriodSeconds, duePeriod, MAX_PERIOD_SECONDS, periodActivateAt, retireAfterMs, rotationDueAt } from '../../../src/keys/policy.js'
+import { checkPeriodSeconds, checkRotationEvery, duePeriod, MAX_PERIOD_SECONDS, periodActivateAt, retireAfterMs, rotationDueAt } from '../../../src/keys/policy.js'
 import type { RotationPolicy } from '../../../src/types.js'
 
 const SECOND = 1000
@@ -48,4 +48,13 @@ t.test('periods and lead times are whole seconds within MAX_PERIOD_SECONDS', asy
   for (const [seconds, min] of [[0, 1], [-1, 0], [0.5, 0], [MAX_PERIOD_SECONDS + 1, 0], [Number.NaN, 0]] as const) {
     t.throws(() => checkPeriodSeconds(seconds, '/x', min), { code: 'VALIDATION_FAILED', errors: [{ path: '/x' }] }, `${seconds} (min ${min}) is refused`)
   }
+})
+
+t.test('a periodic rotation is at least ROTATION_MIN_PERIOD: below it a 400 naming /every', async t => {
+  t.equal(checkRotationEvery(3600, 3600), 3600)
+  t.equal(checkRotationEvery(MAX_PERIOD_SECONDS, 3600), MAX_PERIOD_SECONDS)
+  for (const every of [1, 3599, 0, 1.5, MAX_PERIOD_SECONDS + 1]) {
+    t.throws(() => checkRotationEvery(every, 3600), { code: 'VALIDATION_FAILED', errors: [{ path: '/every' }] }, `every ${every}`)
+  }
+  t.equal(checkRotationEvery(1, 1), 1, 'the minimum is a parameter')
 })

@@ -42,5 +42,5 @@ t.test('tenants are spread over the masters and still listed and audited togethe
     cursor = page.nextCursor ?? undefined
   } while (cursor !== undefined)
   t.same(listed, ids)
-  t.equal((await store.listAudit({ limit: 100 })).length, ids.length, 'one audit entry per tenant, from every slot')
+  t.equal((await store.listAudit({ limit: 100 })).items.length, ids.length, 'one audit entry per tenant, from every slot')
 })

@@ -52,10 +52,15 @@ t.test('key layout: hash-tagged tenant keys and global indexes under the prefix'
   const ttl = await redis.pttl(`${base}:once:p7`)
   t.ok(ttl > 0 && ttl <= 30_000, 'the once-marker expires with its TTL')
   t.equal(await redis.zscore(`${prefix}tenants`, 'acme'), '0')
-  t.equal(await redis.sismember(`${prefix}audit-tenants`, 'acme'), 1)
+  const hour = Math.floor(auditFixture('x', 'acme').at / 3_600_000)
+  t.equal(await redis.zscore(`${prefix}audit-hours`, String(hour)), String(hour), 'the hour of the entries is indexed')
+  t.equal(await redis.sismember(`${prefix}audit-hour:${hour}`, 'acme'), 1, 'with the tenants that wrote in it')
   t.equal(await redis.zscore(`${prefix}rotation-due`, 'acme'), '1234')
 
-  const [, fields] = (await redis.xrevrange(`${base}:audit`, '+', '-', 'COUNT', 1))[0]
+  const [id, fields] = (await redis.xrevrange(`${base}:audit`, '+', '-', 'COUNT', 1))[0]
+  t.equal(id, `${auditFixture('x', 'acme').at}-2`, 'the stream id is the entry\'s time, numbered within it')
+  const retention = await redis.pttl(`${base}:audit`)
+  t.ok(retention > 364 * 86_400_000 && retention <= 365 * 86_400_000, 'the log expires the retention after its last entry')
   t.same(fields, ['at', String(auditFixture('x', 'acme').at), 'actor', 'admin', 'action', 'apikey.create', 'tenant', 'acme', 'ip', '127.0.0.1'])
 })
 
@@ -207,4 +212,42 @@ t.test('two stores on one Redis hear each other', async t => {
   const version = await writer.createTenant(tenantFixture('acme'), undefined, auditFixture('tenant.create', 'acme'))
   t.same(await heard, ['acme', version])
   t.equal((await reader.getSnapshot('acme'))?.version, version)
+})
+
+t.test('a page of the merged audit log reads only the tenants active in the hours it spans', async t => {
+  const server = await startRedis(t)
+  const store = await connectedStore(t, server.url)
+  const HOUR = 3_600_000
+  const T0 = auditFixture('x', 'acme').at
+  // 100 tenants wrote a day ago; 3 wrote in the last hour, twice each.
+  for (let i = 0; i < 100; i++) await store.appendAudit(auditFixture('old', `old-${i}`, T0))
+  for (let i = 0; i < 6; i++) await store.appendAudit(auditFixture('new', `new-${i % 3}`, T0 + 24 * HOUR + i))
+  const xrevranges = async (): Promise<number> => {
+    const stats = await store.redis.info('commandstats')
+    return Number(/cmdstat_xrevrange:calls=(\d+)/.exec(stats)?.[1] ?? 0)
+  }
+  const before = await xrevranges()
+  const page = await store.listAudit({ limit: 3 })
+  const reads = await xrevranges() - before
+  t.same(page.items.map(entry => entry.tenant), ['new-2', 'new-1', 'new-0'])
+  t.type(page.nextCursor, 'string')
+  t.equal(reads, 3, 'one read per tenant active in the newest hour, none for the 100 others')
+
+  const all = (await store.listAudit({ limit: 1000 })).items
+  t.equal(all.length, 106, 'every entry is still reachable')
+})
+
+t.test('a log written before the hour index is indexed on the first merged listing', async t => {
+  const prefix = uniquePrefix()
+  const store = await connectedStore(t, url, prefix)
+  const redis = store.redis
+  // The former layout: a set of audited tenants and streams with server-time ids.
+  for (const tenant of ['early-a', 'early-b']) {
+    await redis.sadd(`${prefix}audit-tenants`, tenant)
+    await redis.xadd(`${prefix}{t:${tenant}}:audit`, '*', 'at', String(Date.now()), 'actor', 'admin', 'action', `before.${tenant}`, 'tenant', tenant, 'ip', '')
+  }
+  await store.appendAudit(auditFixture('after', 'late', Date.now() + 1000))
+  t.same((await store.listAudit({ limit: 10 })).items.map(entry => entry.action), ['after', 'before.early-b', 'before.early-a'])
+  t.equal(await redis.exists(`${prefix}audit-tenants`), 0, 'the former set is gone once indexed')
+  t.equal((await store.listAudit({ limit: 10 })).items.length, 3, 'and the entries stay listed')
 })

@@ -242,7 +242,7 @@ t.test('rotation routes refuse bad times and warn about a short prepublish', asy
   t.equal(period.json().warnings.length, 1, 'a periodic prepublish under the max-age warns too')
   t.same(period.json().rotation, { every: 3600, prepublish: 60, since: new Date(clock.now).toISOString() })
 
-  const tooLong = await app.admin('PUT', `${url}/rotation`, { every: 60, prepublish: 60 })
+  const tooLong = await app.admin('PUT', `${url}/rotation`, { every: 3600, prepublish: 3600 })
   t.equal(tooLong.statusCode, 400)
   t.match(tooLong.json().errors, [{ path: '/prepublish' }])
   const noEvery = await app.admin('PUT', `${url}/rotation`, { prepublish: 10 })
@@ -293,4 +293,111 @@ t.test('a key imported with a 128-character kid can be revoked by its kid', asyn
   const revoked = await app.inject({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/keys/${kid}/revoke`, headers: adminHeaders })
   t.equal(revoked.statusCode, 200)
   t.equal(revoked.json().key.state, 'revoked')
+})
+
+t.test('revoking the active key after a rotation promotes the published pending key at once, on both instances', async t => {
+  const { a, b } = await twoInstances(t)
+  const tenant = await createTenant(a.app, es256Tenant('emergency-rs', { alg: 'RS256' }))
+  const k1 = tenant.body.activeKid as string
+  const rotated = await a.admin('POST', `/v1/admin/tenants/${tenant.id}/keys/rotate`, {})
+  t.equal(rotated.statusCode, 201)
+  const k2 = rotated.json().key.kid as string
+  t.equal(rotated.json().key.state, 'pending', 'the new key waits for its prepublish (300 s)')
+  t.equal(await signingKid(a.app, tenant.id, tenant.apiKey), k1)
+  t.equal(await signingKid(b.app, tenant.id, tenant.apiKey), k1, 'B has k1 cached as its signer')
+
+  const heard = nextChange(b.app, tenant.id, SECOND)
+  const revoked = await a.admin('POST', `/v1/admin/tenants/${tenant.id}/keys/${k1}/revoke`)
+  t.equal(revoked.statusCode, 200)
+  t.equal(revoked.json().activeKid, k2, 'the answer names the promoted key')
+  t.equal(await signingKid(a.app, tenant.id, tenant.apiKey), k2, 'A signs with k2 at once')
+  await heard
+  t.equal(await signingKid(b.app, tenant.id, tenant.apiKey), k2, 'B signs with k2 within 1 s, not a 409')
+  t.same(await jwksKids(b.app, tenant.id), [k2])
+  const listed = await keyList(b.app, tenant.id)
+  t.equal(listed[k2].state, 'active')
+  t.equal(listed[k2].activateAt, rotated.json().key.activateAt, 'its stored activateAt is unchanged')
+  t.equal((listed[k2] as unknown as { promotedAt: string }).promotedAt, listed[k1].revokedAt, 'it is active since the revocation')
+})
+
+t.test('emergency rotation: a new key active at once and the old one revoked, in one write', async t => {
+  const clock = new FakeClock()
+  const app = await build(t, { clock })
+
+  const rs = await createTenant(app.app, es256Tenant('emergency-one', { alg: 'RS256' }))
+  const old = rs.body.activeKid as string
+  const res = await app.admin('POST', `/v1/admin/tenants/${rs.id}/keys/rotate`, { revokeActive: true })
+  t.equal(res.statusCode, 201)
+  const body = res.json()
+  t.equal(body.revoked, old, 'the answer names the revoked kid')
+  t.equal(body.key.state, 'active')
+  t.equal(body.key.activateAt, new Date(clock.now).toISOString())
+  t.equal(body.secret, undefined, 'no secret for an asymmetric key')
+  t.equal(body.warnings.length, 1, 'verifiers may not know the new kid yet: warned')
+  t.equal(await signingKid(app.app, rs.id, rs.apiKey), body.key.kid)
+  t.same(await jwksKids(app.app, rs.id), [body.key.kid], 'the revoked key left the JWKS')
+  t.same(await keyStates(app.app, rs.id), { [old]: 'revoked', [body.key.kid]: 'active' })
+  const log = (await app.admin('GET', `/v1/admin/audit?tenant=${rs.id}&limit=2`)).json().items
+  t.same(log.map((e: { action: string, kid: string }) => [e.action, e.kid]), [['key.revoke', old], ['key.rotate', body.key.kid]], 'both audited')
+  t.equal(log[0].at, log[1].at, 'in the same step')
+
+  const hs = await createTenant(app.app, { id: 'emergency-hs', profile: 'smooch' })
+  const hsOld = hs.body.activeKid as string
+  const hsRes = await app.admin('POST', `/v1/admin/tenants/${hs.id}/keys/rotate`, { revokeActive: true })
+  t.equal(hsRes.statusCode, 201)
+  t.equal(hsRes.json().revoked, hsOld)
+  t.match(hsRes.json().secret, /^[A-Za-z0-9_-]{43}$/, 'a generated HS256 secret, once')
+  t.equal(await signingKid(app.app, hs.id, hs.apiKey, { userId: 'u' }), hsRes.json().key.kid)
+  t.notMatch(JSON.stringify((await app.admin('GET', `/v1/admin/tenants/${hs.id}/keys`)).json()), hsRes.json().secret, 'never shown again')
+
+  const withAt = await app.admin('POST', `/v1/admin/tenants/${rs.id}/keys/rotate`, { revokeActive: true, at: new Date(clock.now + 60_000).toISOString() })
+  t.equal(withAt.statusCode, 400)
+  t.match(withAt.json().errors, [{ path: '/at' }])
+
+  // With no active key, the emergency rotation still gives one and revokes nothing.
+  t.equal((await app.admin('POST', `/v1/admin/tenants/${rs.id}/keys/${body.key.kid as string}/revoke`)).statusCode, 200)
+  t.equal(await signingKid(app.app, rs.id, rs.apiKey), '409 NO_ACTIVE_KEY')
+  const fresh = await app.admin('POST', `/v1/admin/tenants/${rs.id}/keys/rotate`, { revokeActive: true })
+  t.equal(fresh.statusCode, 201)
+  t.equal(fresh.json().revoked, null)
+  t.equal(await signingKid(app.app, rs.id, rs.apiKey), fresh.json().key.kid)
+})
+
+t.test('a keyring keeps at most KEYRING_MAX_RETIRED retired keys; older ones are destroyed and audited', async t => {
+  const clock = new FakeClock()
+  const app = await build(t, { clock, env: { KEYRING_MAX_RETIRED: '2' } })
+  const tenant = await createTenant(app.app, { id: 'pruned', profile: 'smooch', tokenPolicy: { defaultTtl: 60, minTtl: 60, maxTtl: 60, clockSkew: 0 } })
+  const kids = [tenant.body.activeKid as string]
+  // Each HS256 rotation activates at once; the previous key retires 60 + 0 + 300 s later.
+  for (let i = 0; i < 5; i++) {
+    clock.advance(361 * SECOND)
+    const res = await app.admin('POST', `/v1/admin/tenants/${tenant.id}/keys/rotate`, {})
+    t.equal(res.statusCode, 201)
+    kids.push(res.json().key.kid)
+  }
+  const states = await keyStates(app.app, tenant.id)
+  // Before the 5th rotation, kids[0..3] were retired; kids[0] and kids[1] (the oldest) were destroyed over the rotations.
+  t.same(Object.keys(states).sort(), kids.slice(2).sort(), 'the oldest retired keys are gone')
+  t.equal(Object.values(states).filter(state => state === 'retired').length, 2, 'two retired keys kept')
+  const log = (await app.admin('GET', `/v1/admin/audit?tenant=${tenant.id}`)).json().items as Array<{ action: string, kid: string }>
+  t.same(log.filter(e => e.action === 'key.destroy').map(e => e.kid).sort(), kids.slice(0, 2).sort(), 'each destruction audited')
+})
+
+t.test('periodic rotation below ROTATION_MIN_PERIOD is a 400 naming /every', async t => {
+  const app = await build(t)
+  const tenant = await createTenant(app.app, es256Tenant('min-period'))
+  const url = `/v1/admin/tenants/${tenant.id}/rotation`
+  for (const every of [1, 60, 3599]) {
+    const res = await app.admin('PUT', url, { every, prepublish: 0 })
+    t.equal(res.statusCode, 400, `every ${every}`)
+    t.match(res.json().errors, [{ path: '/every' }])
+  }
+  t.equal((await app.admin('PUT', url, { every: 3600, prepublish: 0 })).statusCode, 200)
+  const created = await app.admin('POST', '/v1/admin/tenants', { ...es256Tenant('min-period-new'), name: 'x', rotation: { every: 1 } })
+  t.equal(created.statusCode, 400, 'at creation too')
+  t.match(created.json().errors, [{ path: '/every' }])
+
+  const lowered = await build(t, { env: { ROTATION_MIN_PERIOD: '60' } })
+  await createTenant(lowered.app, es256Tenant('min-period'))
+  t.equal((await lowered.admin('PUT', url, { every: 60, prepublish: 0 })).statusCode, 200, 'the minimum is configurable')
 })

@@ -62,3 +62,17 @@ t.test('every admin answer has the shape of its schema, the types the CLI reads'
   for (const [name, schema, body] of answers) t.ok(Value.Check(schema, body), `${name}: ${JSON.stringify([...Value.Errors(schema, body)].slice(0, 2))}`)
   t.strictSame(KeyListSchema.properties.items.items.properties.state.enum, KEY_STATES, 'key states are the one list')
 })
+
+t.test('a rate-limit timeWindow below 1 s is a 400 naming /rateLimit/timeWindow', async t => {
+  const { admin } = await build(t)
+  for (const timeWindow of [1, 999, '500 ms', '0 ms', '0.5 s']) {
+    const res = await admin('POST', '/v1/admin/tenants', { id: 'fast-window', name: 'x', profile: 'smooch', rateLimit: { max: 5, timeWindow } })
+    t.equal(res.statusCode, 400, `timeWindow ${JSON.stringify(timeWindow)}`)
+    t.match(res.json().errors, [{ path: '/rateLimit/timeWindow' }])
+  }
+  t.equal((await admin('POST', '/v1/admin/tenants', { id: 'fast-window', name: 'x', profile: 'smooch', rateLimit: { max: 5, timeWindow: ' 1 s ' } })).statusCode, 201)
+  const patched = await admin('PATCH', '/v1/admin/tenants/fast-window', { rateLimit: { max: 5, timeWindow: 999 } })
+  t.equal(patched.statusCode, 400, 'on update too')
+  t.match(patched.json().errors, [{ path: '/rateLimit/timeWindow' }])
+  t.equal((await admin('PATCH', '/v1/admin/tenants/fast-window', { rateLimit: { max: 5, timeWindow: 1000 } })).statusCode, 200)
+})
