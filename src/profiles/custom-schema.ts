@@ -1,10 +1,10 @@
 // A tenant's claims JSON Schema (custom profile): checked at tenant creation, compiled into a strict claims validator.
 import { Buffer } from 'node:buffer'
 import safeRegex from 'safe-regex2'
-import { TokenmintError, type FieldError } from '../errors.js'
+import { TokenmintError, fieldsInvalid, type FieldError } from '../errors.js'
 import type { JsonObject } from '../types.js'
 import { CUSTOM_OWNED_CLAIMS } from './claim-set.js'
-import { createAjv, fieldErrors, isJsonObject, pointerToken, UNSAFE_KEYS, validationFailed } from './validator.js'
+import { createAjv, fieldErrors, isJsonObject, pointerToken, UNSAFE_KEYS } from './validator.js'
 
 export const CLAIMS_SCHEMA_MAX_BYTES = 32 * 1024
 export const DRAFT_2020_12 = 'https://json-schema.org/draft/2020-12/schema'
@@ -105,7 +105,7 @@ function referenceErrors (schema: JsonObject): FieldError[] {
  */
 export function compileClaimsSchema (schema: unknown): ClaimsValidator {
   const errors = claimsSchemaShapeErrors(schema)
-  if (errors.length > 0) throw validationFailed(errors, 'claimsSchema', 'INVALID_SCHEMA')
+  if (errors.length > 0) throw fieldsInvalid(errors, 'INVALID_SCHEMA')
   const source = schema as JsonObject
   const closed = Object.hasOwn(source, 'additionalProperties') || Object.hasOwn(source, 'unevaluatedProperties')
     ? source
