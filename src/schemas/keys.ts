@@ -14,10 +14,12 @@ export const KeyViewSchema = Type.Object({
   publishAt: Type.String(),
   activateAt: Type.String(),
   revokedAt: Type.Optional(Type.String()),
-  retiresAt: Type.Optional(Type.String())
+  retiresAt: Type.Optional(Type.String()),
+  publicKeyPem: Type.Optional(Type.String({ description: 'Asymmetric keys: the public key as SPKI PEM, for platforms that take a key rather than a JWKS URL' }))
 })
 export type KeyView = Static<typeof KeyViewSchema>
 export const KeyListSchema = onePage(KeyViewSchema)
+export const KidParamsSchema = Type.Object({ tenant: TenantId, kid: Type.String({ minLength: 1, maxLength: 128 }) })
 export type KeyList = Static<typeof KeyListSchema>
 
 export const KeyCreateSchema = Type.Object({
