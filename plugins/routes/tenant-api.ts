@@ -24,7 +24,7 @@ const IssuedToken = Type.Object({
   kid: Type.String(),
   issuedAt: Type.Integer({ description: 'Unix seconds, the token\'s iat' }),
   expiresAt: Type.Integer({ description: 'Unix seconds, the token\'s exp' })
-})
+}, { description: 'The issued token, signed by the tenant\'s active key' })
 
 /** Validates only that the body is an object: the tenant's profile checks the rest (runtime.issue). */
 const IssueBody = Type.Object({}, { additionalProperties: true })

@@ -45,7 +45,7 @@ t.test('each example fits its profile: the settings resolve, the request validat
 
 t.test('the OpenAPI body is one titled branch per profile, with named examples', async t => {
   const doc = issueBodyDocument()
-  const branches = doc.anyOf as Array<{ title: string, description: string, properties: object }>
+  const branches = doc.oneOf as Array<{ title: string, description: string, properties: object }>
   t.same(branches.map(branch => branch.title), [...PROFILE_NAMES])
   t.same(Object.keys(doc['x-examples'] as object), [...PROFILE_NAMES])
   t.match(branches[PROFILE_NAMES.indexOf('custom')].description, 'validated by the tenant\'s claimsSchema', 'the schema\'s own note is kept')
