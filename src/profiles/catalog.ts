@@ -28,6 +28,11 @@ export interface ProfileDescription {
   options: OptionField[]
   /** Whether the tenant defines the request claims with a claims schema (and may add static claims). */
   tenantClaims: boolean
+  /**
+   * Whether the first key usually comes from the platform: a profile that signs HS256 only verifies with a secret the
+   * platform's own dashboard shows (Smooch, Khoros, Tiledesk, the widget), so the dashboard offers import first.
+   */
+  importFirst: boolean
   example: ProfileExample
 }
 
@@ -62,6 +67,7 @@ function describe (profile: Profile): ProfileDescription {
     algs: profile.algs,
     options: optionFields(profile),
     tenantClaims: profile.compileClaimsValidator !== undefined,
+    importFirst: profile.algs.length === 1 && profile.algs[0] === 'HS256',
     example: profile.example
   }
 }

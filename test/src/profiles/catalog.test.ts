@@ -13,6 +13,8 @@ t.test('every profile is described, in registry order, with its title, algorithm
     t.same(entry.algs, profile.algs)
     t.same(JSON.parse(JSON.stringify(entry)), entry, `${entry.name}: plain JSON data`)
     t.equal(entry.tenantClaims, entry.name === 'custom', `${entry.name}: only custom takes a claims schema`)
+    t.equal(entry.importFirst, ['smooch', 'khoros', 'tiledesk', 'chat-widget'].includes(entry.name),
+      `${entry.name}: the dashboard offers import first exactly for the HS256-only platforms, whose dashboards show the secret`)
   }
 })
 
