@@ -51,37 +51,24 @@ export function jsonSyntaxError (text: string): JsonSyntaxError | undefined {
       }
     }
   }
+  /** The members of an object or the items of an array, from the opening bracket to `close`. */
+  const sequence = (close: string, member: () => void): void => {
+    i++
+    skip()
+    if (text[i] === close) { i++; return }
+    for (;;) {
+      member()
+      skip()
+      if (text[i] === ',') { i++; continue }
+      expect(close)
+      return
+    }
+  }
   const value = (): void => {
     skip()
     const c = text[i]
-    if (c === '{') {
-      i++
-      skip()
-      if (text[i] === '}') { i++; return }
-      for (;;) {
-        skip()
-        string()
-        skip()
-        expect(':')
-        value()
-        skip()
-        if (text[i] === ',') { i++; continue }
-        expect('}')
-        return
-      }
-    }
-    if (c === '[') {
-      i++
-      skip()
-      if (text[i] === ']') { i++; return }
-      for (;;) {
-        value()
-        skip()
-        if (text[i] === ',') { i++; continue }
-        expect(']')
-        return
-      }
-    }
+    if (c === '{') { sequence('}', () => { skip(); string(); skip(); expect(':'); value() }); return }
+    if (c === '[') { sequence(']', value); return }
     if (c === '"') { string(); return }
     const literal = LITERALS.find(word => text.startsWith(word, i))
     if (literal !== undefined) { i += literal.length; return }

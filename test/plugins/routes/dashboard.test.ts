@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { generateKeyPairSync } from 'node:crypto'
 import { jwtVerify } from 'jose'
 import { chromium, type Page } from 'playwright-core'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { describeProfiles } from '../../../src/profiles/index.js'
 import { PROFILE_NAMES } from '../../../src/types.js'
 import { ADMIN_TOKEN, build } from '../../helpers/build.js'
@@ -76,6 +76,25 @@ t.test('the dashboard code never writes server data as HTML and loads nothing fr
   }
 })
 
+/** A Chromium page on `url` with clipboard access (closed in teardown), and the script errors it logs. */
+async function openBrowser (t: Test, url: string, viewport: { width: number, height: number }): Promise<{ page: Page, consoleErrors: string[] }> {
+  await mkdir(SCREENSHOTS, { recursive: true })
+  // Playwright gives every launch a fresh temporary --user-data-dir of its own (and refuses one in args).
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 20_000 })
+  t.teardown(async () => { await browser.close() })
+  const context = await browser.newContext({ timezoneId: 'UTC', viewport })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url })
+  context.setDefaultTimeout(5000)
+  const page = await context.newPage()
+  const consoleErrors: string[] = []
+  page.on('console', message => {
+    // A refused API call is logged by the browser itself; the dashboard shows it in its message area.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text())
+  })
+  page.on('pageerror', err => { consoleErrors.push(err.message) })
+  return { page, consoleErrors }
+}
+
 /** Waits for the message area to hold an error and returns its text. */
 async function errorText (page: Page): Promise<string> {
   const box = page.locator('#messages .msg-error').last()
@@ -98,23 +117,9 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
     const bulk = await app.inject({ method: 'POST', url: '/v1/admin/tenants', headers: adminHeaders, payload: { id: `bulk-${String(i).padStart(2, '0')}`, name: `Bulk ${i}`, profile: 'smooch', generateKey: false } })
     t.equal(bulk.statusCode, 201)
   }
-  await mkdir(SCREENSHOTS, { recursive: true })
-
-  // Playwright gives every launch a fresh temporary --user-data-dir of its own (and refuses one in args).
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 20_000 })
-  t.teardown(async () => { await browser.close() })
-  const context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 1360, height: 1000 } })
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url })
-  context.setDefaultTimeout(5000)
-  const page = await context.newPage()
+  const { page, consoleErrors } = await openBrowser(t, url, { width: 1360, height: 1000 })
   const requested: string[] = []
   page.on('request', request => { requested.push(request.url()) })
-  const consoleErrors: string[] = []
-  page.on('console', message => {
-    // A refused API call is logged by the browser itself; the dashboard shows it in its message area.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text())
-  })
-  page.on('pageerror', err => { consoleErrors.push(err.message) })
   const token = async () => await page.evaluate(() => sessionStorage.getItem('tokenmint.adminToken'))
 
   const response = await page.goto(`${url}/admin`)
@@ -310,18 +315,7 @@ t.test('an operator imports keys, copies a public key and deletes a tenant behin
   }
   await create({ id: 'imp-smooch', name: 'Import on Smooch', profile: 'smooch', generateKey: false })
   await create({ id: 'imp-sceyt', name: 'Import on Sceyt', profile: 'sceyt', profileOptions: { applicationId: 'app-1' } })
-  await mkdir(SCREENSHOTS, { recursive: true })
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 20_000 })
-  t.teardown(async () => { await browser.close() })
-  const context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 1280, height: 900 } })
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url })
-  context.setDefaultTimeout(5000)
-  const page = await context.newPage()
-  const consoleErrors: string[] = []
-  page.on('console', message => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text())
-  })
-  page.on('pageerror', err => { consoleErrors.push(err.message) })
+  const { page, consoleErrors } = await openBrowser(t, url, { width: 1280, height: 900 })
   await page.goto(`${url}/admin`)
   await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
   await page.getByRole('button', { name: 'Sign in' }).click()
