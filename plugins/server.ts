@@ -2,6 +2,7 @@
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig, type Config } from '../src/config.js'
 import { buildApp } from './app.js'
+import { loggerOptions, resolvePinoPretty } from './app/log-options.js'
 
 function configOrExit (): Config {
   try {
@@ -16,7 +17,7 @@ function configOrExit (): Config {
 }
 
 const config = configOrExit()
-const app = await buildApp({ config })
+const app = await buildApp({ config, logger: loggerOptions(config, process.stdout.isTTY === true, resolvePinoPretty()) })
 
 if (config.embedded) {
   app.log.warn('EMBEDDED DEV MODE: no REDIS_URL, keys live in this process only and vanish when it stops; the master key is generated per process')

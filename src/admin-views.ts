@@ -1,4 +1,5 @@
 // Builds what admin responses show of tenants, keys, API keys and audit entries (shapes in src/schemas): ISO 8601 times, derived key states, never material.
+import { publicKeyPem } from './keys/jwk.js'
 import { deriveKeyring } from './keys/key-state.js'
 import { retireAfterMs } from './keys/policy.js'
 import type { ApiKeyView, AuditView, KeyView } from './schemas/keys.js'
@@ -7,7 +8,7 @@ import { iso } from './time.js'
 import type { ApiKeyRecord, AuditEntry, KeyVersion, TenantSnapshot, TokenPolicy } from './types.js'
 
 // Security: a view carries no key material (sealed secret or private key) and no API-key hash. A field is added
-// here only if an operator may see it; a secret is shown once by the action that makes it, never by a view.
+// here only if an operator may see it (a public key is public); a secret is shown once by the action that makes it, never by a view.
 
 export function tenantView (snapshot: TenantSnapshot, jwksMaxAge: number, now: number): TenantView {
   const { tenant } = snapshot
@@ -44,6 +45,7 @@ export function keyViews (keys: KeyVersion[], policy: TokenPolicy, jwksMaxAge: n
       publishAt: iso(key.publishAt),
       activateAt: iso(key.activateAt)
     }
+    if (key.publicJwk !== undefined) out.publicKeyPem = publicKeyPem(key.publicJwk)
     if (key.revokedAt !== undefined) out.revokedAt = iso(key.revokedAt)
     if (promotedAt !== undefined) out.promotedAt = iso(promotedAt)
     if (retiresAt !== undefined && (state === 'retiring' || state === 'retired')) out.retiresAt = iso(retiresAt)

@@ -4,6 +4,9 @@ import { createHash, randomBytes } from 'node:crypto'
 import { TENANT_SLUG } from './schemas/common.js'
 import type { ApiKeyRecord } from './types.js'
 
+/** The shape of an API key, as error messages show it. */
+export const API_KEY_SHAPE = 'tm_<tenant>_<id>_<secret>'
+
 export interface ParsedApiKey {
   tenant: string
   id: string

@@ -84,9 +84,22 @@ export function statusTitle (status: number): string {
   return TITLE[status] ?? (status >= 500 ? 'Server Error' : 'Client Error')
 }
 
+/**
+ * The one wording of field errors in a detail: `/profile must be one of smooch, ...; /name is required`.
+ * The root of a body ('' or '/') reads as "the body".
+ */
+export function describeFieldErrors (errors: readonly FieldError[]): string {
+  return errors.map(error => `${error.path === '' || error.path === '/' ? 'the body' : error.path} ${error.message}`).join('; ')
+}
+
 /** A validation error naming one field. */
 export function invalid (path: string, message: string, code: ErrorCode = 'VALIDATION_FAILED'): TokenmintError {
-  return new TokenmintError(code, `${path}: ${message}`, { errors: [{ path, message }] })
+  return fieldsInvalid([{ path, message }], code)
+}
+
+/** A validation error for a non-empty list of field errors; the detail lists them all. */
+export function fieldsInvalid (errors: FieldError[], code: ErrorCode = 'VALIDATION_FAILED'): TokenmintError {
+  return new TokenmintError(code, describeFieldErrors(errors), { errors })
 }
 
 export function storeUnavailable (cause?: unknown): TokenmintError {

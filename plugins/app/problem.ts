@@ -1,7 +1,9 @@
 // One error handler: everything becomes RFC 9457 problem+json with a stable code; 5xx details never reach the client.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { TokenmintError, statusTitle, type ErrorCode, type FieldError } from '../../src/errors.js'
+import type { ErrorObject } from 'ajv'
+import { TokenmintError, describeFieldErrors, statusTitle, type ErrorCode, type FieldError } from '../../src/errors.js'
+import { fieldErrors } from '../../src/profiles/validator.js'
 
 export interface Problem {
   type: string
@@ -13,29 +15,16 @@ export interface Problem {
   errors?: FieldError[]
 }
 
-interface AjvIssue {
-  instancePath?: string
-  message?: string
-  keyword?: string
-  params?: Record<string, unknown>
-}
-
 const problemType = (code: string): string => `urn:tokenmint:problem:${code.toLowerCase().replace(/_/g, '-')}`
 
-/** Field errors of a Fastify validation failure, each naming a field as a JSON pointer. */
-function fieldErrors (issues: AjvIssue[], context: string | undefined): FieldError[] {
+/** Field errors of a Fastify validation failure, each naming a field as a JSON pointer (the body's root as '/'). */
+function validationErrors (issues: ErrorObject[], context: string | undefined): FieldError[] {
   const base = context === undefined || context === 'body' ? '' : `/${context === 'querystring' ? 'query' : context}`
-  return issues.map(issue => {
-    let path = issue.instancePath ?? ''
-    const params = issue.params ?? {}
-    if (typeof params.missingProperty === 'string') path += `/${params.missingProperty}`
-    if (typeof params.additionalProperty === 'string') {
-      path += `/${params.additionalProperty}`
-      return { path: base + path, message: 'is not an allowed field' }
-    }
-    return { path: base + (path === '' ? '/' : path), message: issue.message ?? 'is invalid' }
-  })
+  return fieldErrors(issues, base).map(error => error.path === '' ? { ...error, path: '/' } : error)
 }
+
+/** Bodies are JSON only: a body sent as text/plain, or with no content-type, is refused before any route reads it. */
+const MEDIA_TYPE_DETAIL = 'the request body must be JSON: send content-type: application/json'
 
 /** Errors of the router, before any route runs (see frameworkErrors). */
 const URL_ERRORS: Record<string, string | undefined> = {
@@ -57,10 +46,17 @@ export function toProblem (err: unknown): Problem & { log: boolean } {
     if (err.errors !== undefined) problem.errors = err.errors
     return problem
   }
-  const fastifyError = err as Partial<FastifyError> & { validation?: AjvIssue[], validationContext?: string }
+  const fastifyError = err as Partial<FastifyError> & { validation?: ErrorObject[], validationContext?: string }
   if (Array.isArray(fastifyError.validation)) {
-    const errors = fieldErrors(fastifyError.validation, fastifyError.validationContext)
-    return { type: problemType('VALIDATION_FAILED'), title: statusTitle(400), status: 400, detail: errors.map(e => `${e.path}: ${e.message}`).join('; '), code: 'VALIDATION_FAILED', errors, log: false }
+    const errors = validationErrors(fastifyError.validation, fastifyError.validationContext)
+    return { type: problemType('VALIDATION_FAILED'), title: statusTitle(400), status: 400, detail: describeFieldErrors(errors), code: 'VALIDATION_FAILED', errors, log: false }
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return { type: problemType('UNSUPPORTED_MEDIA_TYPE'), title: statusTitle(415), status: 415, detail: MEDIA_TYPE_DETAIL, code: 'UNSUPPORTED_MEDIA_TYPE', log: false }
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    const errors = [{ path: '/', message: 'is empty, but content-type says application/json: send a JSON body' }]
+    return { type: problemType('VALIDATION_FAILED'), title: statusTitle(400), status: 400, detail: describeFieldErrors(errors), code: 'VALIDATION_FAILED', errors, log: false }
   }
   const urlError = URL_ERRORS[fastifyError.code ?? '']
   if (urlError !== undefined) {

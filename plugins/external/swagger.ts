@@ -5,6 +5,18 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Problem } from '../../src/schemas/common.js'
 
+/**
+ * GET /metrics, registered before this plugin by the metrics plugin (its body is Prometheus text, it has no schema),
+ * is added to the document here when the app has it.
+ */
+const METRICS_OPERATION = {
+  tags: ['operations'],
+  summary: 'Prometheus metrics, text exposition format (README: Metrics)',
+  responses: {
+    200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } }
+  }
+}
+
 export default fp(async function docs (app: FastifyInstance) {
   app.addSchema(Problem)
   await app.register(swagger, {
@@ -20,6 +32,12 @@ export default fp(async function docs (app: FastifyInstance) {
           apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key, tm_<tenant>_<id>_<secret>' }
         }
       }
+    },
+    transformObject: document => {
+      if (!('openapiObject' in document)) return document.swaggerObject
+      const { openapiObject } = document
+      if (!app.hasRoute({ method: 'GET', url: '/metrics' })) return openapiObject
+      return { ...openapiObject, paths: { ...openapiObject.paths, '/metrics': { get: structuredClone(METRICS_OPERATION) } } }
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }
   })

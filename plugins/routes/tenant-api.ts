@@ -4,7 +4,7 @@ import type { SwaggerTransform } from '@fastify/swagger'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { bearerToken, parseApiKey, type ParsedApiKey } from '../../src/api-keys.js'
+import { API_KEY_SHAPE, bearerToken, parseApiKey, type ParsedApiKey } from '../../src/api-keys.js'
 import { TokenmintError } from '../../src/errors.js'
 import { issueBodyDocument } from '../../src/profiles/index.js'
 import type { TenantRuntime } from '../../src/tenant-runtime.js'
@@ -24,7 +24,7 @@ const IssuedToken = Type.Object({
   kid: Type.String(),
   issuedAt: Type.Integer({ description: 'Unix seconds, the token\'s iat' }),
   expiresAt: Type.Integer({ description: 'Unix seconds, the token\'s exp' })
-})
+}, { description: 'The issued token, signed by the tenant\'s active key' })
 
 /** Validates only that the body is an object: the tenant's profile checks the rest (runtime.issue). */
 const IssueBody = Type.Object({}, { additionalProperties: true })
@@ -66,9 +66,9 @@ export default async function tenantApi (fastify: FastifyInstance) {
   app.addHook('onRequest', function authenticate (request, _reply, done) {
     try {
       const token = bearerToken(request.headers.authorization)
-      if (token === undefined) throw new TokenmintError('UNAUTHORIZED', 'an API key is required (Authorization: Bearer tm_...)')
+      if (token === undefined) throw new TokenmintError('UNAUTHORIZED', `an API key is required: send authorization: Bearer ${API_KEY_SHAPE}`)
       const apiKey = parseApiKey(token)
-      if (apiKey === undefined) throw new TokenmintError('UNAUTHORIZED', 'the API key is malformed')
+      if (apiKey === undefined) throw new TokenmintError('UNAUTHORIZED', `the API key is malformed: expected ${API_KEY_SHAPE}, as POST /v1/admin/tenants/:tenant/api-keys answers it`)
       const tenantId = (request.params as { tenant: string }).tenant
       const runtime = apiKey.tenant === tenantId ? cache.fresh(tenantId) : undefined
       if (runtime === undefined) {

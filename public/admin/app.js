@@ -79,7 +79,14 @@ async function selectTenant (id, created) {
   state.selected = id
   renderList()
   showView('tenants')
-  await showTenant($('tenant-pane'), id, { created, onAudit: openAudit })
+  await showTenant($('tenant-pane'), id, { created, onAudit: openAudit, onDeleted: tenantDeleted })
+}
+
+function tenantDeleted (id) {
+  state.tenants = state.tenants.filter(tenant => tenant.id !== id)
+  state.selected = null
+  renderList()
+  welcome()
 }
 
 async function newTenant () {

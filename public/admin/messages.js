@@ -28,12 +28,13 @@ export function showError (err, form) {
   if (err instanceof ApiError && err.status === 401) unauthorized(err)
   const problem = err instanceof ApiError
     ? err.problem
-    : { title: 'Not sent', detail: err.message, errors: err.fieldPath ? [{ path: err.fieldPath, message: err.message }] : undefined }
+    : { title: 'Not sent', detail: err.message, errors: err.fieldPath ? [{ path: err.fieldPath, message: err.fieldMessage ?? err.message }] : undefined }
   const heading = [err instanceof ApiError && err.status > 0 ? String(err.status) : null, problem.title].filter(Boolean).join(' ')
   const fieldErrors = Array.isArray(problem.errors) ? problem.errors : []
   const box = dismissible('error', 'alert',
     h('p', { class: 'msg-title' }, h('strong', {}, heading), problem.code ? h('code', { class: 'code' }, problem.code) : null),
-    problem.detail ? h('p', { class: 'msg-detail' }, problem.detail) : null,
+    // The detail of a field error lists the same errors as the list below: shown once, as the list.
+    problem.detail && fieldErrors.length === 0 ? h('p', { class: 'msg-detail' }, problem.detail) : null,
     fieldErrors.length > 0
       ? h('ul', { class: 'field-errors', 'aria-label': 'Field errors' },
         fieldErrors.map(e => h('li', {}, h('code', {}, e.path), ' ', e.message)))

@@ -1,4 +1,4 @@
-// One tenant's page: its settings, key timeline and list, rotation (one-off and periodic), revocation and API keys.
+// One tenant's page: its settings, key timeline and list, key import, rotation (one-off and periodic), revocation, API keys, deletion.
 import { api } from './api.js'
 import { confirmAction } from './dialog.js'
 import { copyText, field, formatTime, h, replace, time } from './dom.js'
@@ -75,7 +75,8 @@ function summary (tenant) {
 
 function keyTable (keys, onRevoke) {
   if (keys.length === 0) return h('p', { class: 'muted' }, 'This tenant has no key versions.')
-  const head = ['Key id', 'State', 'Alg', 'Published', 'Created', 'Publish at', 'Activate at', 'Retires at', 'Revoked at', '']
+  // One column for the end of a key's life (retiring or revoked) keeps the table inside 1,280 px.
+  const head = ['Key id', 'State', 'Alg', 'Published', 'Created', 'Publish at', 'Activate at', 'Retires / revoked at', '']
   return h('div', { class: 'table-wrap' }, h('table', { class: 'keys', 'aria-label': 'Key versions' },
     h('thead', {}, h('tr', {}, head.map(text => h('th', { scope: 'col' }, text === '' ? h('span', { class: 'visually-hidden' }, 'Actions') : text)))),
     h('tbody', {}, keys.map(key => h('tr', { dataset: { kid: key.kid, state: key.state } },
@@ -86,11 +87,24 @@ function keyTable (keys, onRevoke) {
       h('td', {}, time(key.createdAt)),
       h('td', {}, time(key.publishAt)),
       h('td', {}, time(key.activateAt)),
-      h('td', {}, time(key.retiresAt)),
-      h('td', {}, time(key.revokedAt)),
-      h('td', {}, key.state === 'revoked'
-        ? null
-        : h('button', { type: 'button', class: 'danger small', 'aria-label': `Revoke key ${key.kid}`, onclick: () => onRevoke(key) }, 'Revoke')))))))
+      h('td', {}, time(key.retiresAt ?? key.revokedAt), key.revokedAt === undefined ? null : h('small', { class: 'muted' }, ' revoked')),
+      h('td', { class: 'key-actions' },
+        key.publicKeyPem === undefined ? null : copyButton(`Copy the public key of ${key.kid} (PEM)`, 'Copy PEM', key.publicKeyPem),
+        key.state === 'revoked'
+          ? null
+          : h('button', { type: 'button', class: 'danger small', 'aria-label': `Revoke key ${key.kid}`, onclick: () => onRevoke(key) }, 'Revoke')))))))
+}
+
+/** A small button that copies `value` and says so in its own status line. */
+function copyButton (label, text, value) {
+  const status = h('span', { class: 'copy-status', role: 'status' })
+  const button = h('button', {
+    type: 'button',
+    class: 'small copy',
+    'aria-label': label,
+    onclick: async () => { status.textContent = await copyText(value) ? 'Copied.' : 'The browser refused to copy.' }
+  }, text)
+  return h('span', { class: 'copy-wrap' }, button, status)
 }
 
 function apiKeyTable (items, onDelete) {
@@ -106,9 +120,9 @@ function apiKeyTable (items, onDelete) {
 
 /**
  * Renders tenant `id` into `pane`. `created` is the 201 body of a tenant just created (its initialSecret
- * is shown once). `onAudit(id)` opens the audit log filtered by this tenant.
+ * is shown once). `onAudit(id)` opens the audit log filtered by this tenant; `onDeleted(id)` follows its deletion.
  */
-export async function showTenant (pane, id, { created, onAudit } = {}) {
+export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}) {
   replace(pane, h('p', { class: 'muted', role: 'status' }, `Loading ${id}…`))
   let tenant, keys, apiKeys
   try {
@@ -161,6 +175,54 @@ export async function showTenant (pane, id, { created, onAudit } = {}) {
       const result = await api.revoke(id, key.kid)
       showNotice(`Key ${key.kid} revoked. Active key now: ${result.activeKid ?? 'none'}.`)
       await reloadKeys()
+    } catch (err) {
+      showError(err)
+    }
+  }
+
+  // Key import: the platform's HS256 secret with its key id, or a PEM private key; optionally from a later time.
+  const importKid = h('input', { id: 'import-kid', type: 'text', autocomplete: 'off', spellcheck: 'false', maxlength: 128, 'data-path': '/kid', placeholder: 'app_5c1b…' })
+  const importSecret = h('input', { id: 'import-secret', type: 'password', autocomplete: 'off', spellcheck: 'false', maxlength: 512, 'data-path': '/secret' })
+  const importPem = h('textarea', { id: 'import-pem', rows: 4, spellcheck: 'false', 'data-path': '/privateKeyPem', placeholder: '-----BEGIN PRIVATE KEY-----' })
+  const importAt = h('input', { id: 'import-activate-at', type: 'datetime-local', step: 1, 'data-path': '/activateAt' })
+  const hs256 = tenant.alg === 'HS256'
+  const importForm = h('form', { class: 'card sub', id: 'import-form', 'aria-labelledby': 'import-title' },
+    h('h4', { id: 'import-title' }, 'Import key'),
+    hs256
+      ? [field('Key id', importKid, 'The key id the platform shows beside the secret.'), field('Secret', importSecret, 'As the platform\'s dashboard shows it.')]
+      : [field('Private key (PEM)', importPem, 'PKCS#8, PKCS#1 or SEC1; the algorithm follows from the key.'), field('Key id (optional)', importKid, 'Empty: the key\'s thumbprint.')],
+    field('Activate at (local time, optional)', importAt, 'Empty: it signs from now on.'),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Import key')))
+  importForm.addEventListener('submit', async (event) => {
+    event.preventDefault()
+    clearMessages()
+    const body = hs256 ? { kid: importKid.value.trim(), alg: 'HS256', secret: importSecret.value } : { privateKeyPem: importPem.value }
+    if (!hs256 && importKid.value.trim() !== '') body.kid = importKid.value.trim()
+    if (importAt.value !== '') body.activateAt = new Date(importAt.value).toISOString()
+    try {
+      const result = await api.addKey(id, body)
+      showNotice(`Key ${result.key.kid} imported: ${result.key.state}, activates at ${formatTime(result.key.activateAt)}.`)
+      showWarnings(result.warnings)
+      importForm.reset()
+      await reloadKeys()
+    } catch (err) {
+      showError(err, importForm)
+    }
+  })
+
+  const deleteTenant = async () => {
+    clearMessages()
+    const ok = await confirmAction({
+      title: `Delete tenant ${id}?`,
+      text: 'Its keys and API keys are deleted on every instance: its tokens stop verifying and its backend can no longer issue. This cannot be undone.',
+      confirmLabel: 'Delete tenant',
+      typed: id
+    })
+    if (!ok) return
+    try {
+      await api.deleteTenant(id)
+      onDeleted?.(id)
+      showNotice(`Tenant ${id} deleted.`)
     } catch (err) {
       showError(err)
     }
@@ -284,7 +346,8 @@ export async function showTenant (pane, id, { created, onAudit } = {}) {
             } catch (err) { showError(err) }
           }
         }, 'Refresh'),
-        h('button', { type: 'button', onclick: () => onAudit?.(id) }, 'Audit log'))),
+        h('button', { type: 'button', onclick: () => onAudit?.(id) }, 'Audit log'),
+        h('button', { type: 'button', class: 'danger', onclick: deleteTenant }, 'Delete tenant'))),
     onceSlot,
     h('section', { class: 'card', 'aria-labelledby': 'settings-title' }, h('h3', { id: 'settings-title' }, 'Settings'), summarySlot),
     h('section', { class: 'card', id: 'keys', 'aria-labelledby': 'keys-title' },
@@ -292,6 +355,7 @@ export async function showTenant (pane, id, { created, onAudit } = {}) {
       timelineSlot,
       h('h4', {}, 'All versions'),
       keyListSlot,
+      importForm,
       h('div', { class: 'grid-2' }, rotateForm, periodicForm)),
     h('section', { class: 'card', id: 'api-keys', 'aria-labelledby': 'api-keys-title' },
       h('h3', { id: 'api-keys-title' }, 'API keys'),

@@ -5,22 +5,23 @@ import { clearMessages, showError, showWarnings } from './messages.js'
 
 const input = (id, attrs = {}) => h('input', { id, name: id, type: 'text', autocomplete: 'off', spellcheck: 'false', ...attrs })
 
-const fieldError = (message, path) => Object.assign(new Error(message), { fieldPath: path })
+/** A local field error shaped like the API's: `message` says what is wrong with the field at `path`. */
+const fieldError = (message, path) => Object.assign(new Error(`${path} ${message}`), { fieldPath: path, fieldMessage: message })
 
 /** Parses a JSON textarea; a blank one is undefined. Throws a field error shaped like the API's. */
 function jsonField (textarea, path, required) {
   const text = textarea.value.trim()
   if (text === '') {
-    if (required) throw fieldError(`${path} is required`, path)
+    if (required) throw fieldError('is required', path)
     return undefined
   }
   let value
   try {
     value = JSON.parse(text)
   } catch (err) {
-    throw fieldError(`${path} is not valid JSON: ${err.message}`, path)
+    throw fieldError(`is not valid JSON: ${err.message}`, path)
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fieldError(`${path} must be a JSON object`, path)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fieldError('must be a JSON object', path)
   return value
 }
 
@@ -122,6 +123,11 @@ export function renderTenantForm ({ profiles, onCreated, onCancel }) {
     }
   }
   profile.addEventListener('change', showOptions)
+  // Import-first profiles (their platform shows the secret) start with the box unticked.
+  const defaultKeyChoice = () => {
+    generateKey.checked = !profiles.find(p => p.name === profile.value)?.importFirst
+  }
+  profile.addEventListener('change', defaultKeyChoice)
 
   const id = input('new-id', { required: true, 'data-path': '/id', placeholder: 'acme-support', maxlength: 63 })
   const name = input('new-name', { required: true, 'data-path': '/name', placeholder: 'Acme support chat', maxlength: 200 })
@@ -136,7 +142,7 @@ export function renderTenantForm ({ profiles, onCreated, onCancel }) {
     field('Profile', profile),
     [...settings.values()].map(({ fieldset }) => fieldset),
     h('div', { class: 'field field-check' }, generateKey, h('label', { for: generateKey.id }, 'Generate the first key now'),
-      h('small', { class: 'hint' }, 'An HS256 secret is shown once, right after creation. Untick to import a key later.')),
+      h('small', { class: 'hint' }, 'An HS256 secret is shown once, right after creation. Unticked: import the platform\'s key on the tenant\'s page.')),
     h('div', { class: 'actions' }, submit, h('button', { type: 'button', onclick: onCancel }, 'Cancel')))
 
   form.addEventListener('submit', async (event) => {
@@ -163,6 +169,7 @@ export function renderTenantForm ({ profiles, onCreated, onCancel }) {
   })
 
   showOptions()
+  defaultKeyChoice()
   queueMicrotask(() => id.focus())
   return form
 }

@@ -79,7 +79,7 @@ function legend () {
 
 /** The timeline figure (legend, one row per key, time axis) for the keys of GET .../keys. */
 export function renderTimeline (keys, now = Date.now()) {
-  if (keys.length === 0) return h('p', { class: 'muted' }, 'No key versions yet: schedule a rotation to create one.')
+  if (keys.length === 0) return h('p', { class: 'muted' }, 'No key versions yet: import the platform\'s key below, or schedule a rotation to generate one.')
   const rows = keySegments(keys, now)
   const { lo, hi } = axisRange(rows, now)
   const frac = (t) => (Math.min(Math.max(t, lo), hi) - lo) / (hi - lo) * 100

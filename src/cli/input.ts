@@ -1,6 +1,7 @@
 // Parsers of flag values and local files for the CLI; a bad value is a usage error (exit 2).
 import { readFile } from 'node:fs/promises'
 import { InvalidArgumentError } from 'commander'
+import { jsonSyntaxError } from '../json-syntax.js'
 import { UsageError } from './errors.js'
 
 export type JsonObject = Record<string, unknown>
@@ -48,16 +49,22 @@ export function collectAssignments (value: string, previous: JsonObject = {}): J
   return { ...previous, [key]: parsed }
 }
 
-/** A JSON object given inline. */
-export function jsonObject (value: string): JsonObject {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(value)
-  } catch {
-    throw new InvalidArgumentError('is not JSON')
+/** A JSON object given as the value of `flag` (or read from a file of that name); a bad one says why, e.g. `--claims must be a JSON object: unexpected 'u' at column 2`. */
+export function jsonObject (flag: string): (value: string) => JsonObject {
+  return value => {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      const syntax = jsonSyntaxError(value)
+      const where = syntax === undefined ? 'it is not JSON' : `${syntax.message} at ${syntax.line > 1 ? `line ${syntax.line}, ` : ''}column ${syntax.column}`
+      throw new UsageError(`${flag} must be a JSON object: ${where}`)
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new UsageError(`${flag} must be a JSON object: got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a ${typeof parsed}`}`)
+    }
+    return parsed as JsonObject
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError('must be a JSON object')
-  return parsed as JsonObject
 }
 
 /** stdin as the CLI uses it: read for "-" files, and asked on for confirmations when it is a terminal. */
@@ -80,10 +87,5 @@ export async function readText (file: string, stdin: InputStream | undefined): P
 
 /** A JSON object read from a file. */
 export async function readJsonObject (file: string, stdin: InputStream | undefined): Promise<JsonObject> {
-  const text = await readText(file, stdin)
-  try {
-    return jsonObject(text)
-  } catch (err) {
-    throw new UsageError(`${file} ${(err as Error).message}`)
-  }
+  return jsonObject(file)(await readText(file, stdin))
 }

@@ -1,4 +1,4 @@
-// `tokenmint keys`: a tenant's keyring: list, generate, import, rotate, revoke.
+// `tokenmint keys`: a tenant's keyring: list, generate, import, rotate, revoke, and public keys as PEM.
 import { Option, type Command } from 'commander'
 import type { KeyCreated, KeyList, KeyRevoked, KeyRotated, KeyView } from '../schemas/keys.js'
 import { ALGS } from '../types.js'
@@ -108,7 +108,30 @@ export function registerKeys (program: Command, ctx: CliContext): void {
       const body: JsonObject = {}
       if (flags.at !== undefined) body.at = flags.at
       if (flags.prepublish !== undefined) body.prepublish = flags.prepublish
-      printCreated(out, 'scheduled', tenant, await client.request<KeyRotated>('POST', keysPath(tenant) + '/rotate', { auth: 'admin', body }))
+      const rotated = await client.request<KeyRotated>('POST', keysPath(tenant) + '/rotate', { auth: 'admin', body })
+      const { key } = rotated
+      out.result(rotated, () => {
+        printKey(out, key.state === 'active' ? 'rotated to' : 'scheduled', tenant, key)
+        out.line(key.state === 'active'
+          ? `key ${key.kid} signs new tokens from now on${key.alg === 'HS256' ? ': give the platform that verifies them its secret (below)' : ''}`
+          : `key ${key.kid} signs new tokens from ${key.activateAt}; the current key signs until then`)
+      })
+      out.secret(`generated HS256 secret of key ${key.kid}`, 'secret', rotated.secret)
+      out.warnings(rotated.warnings)
+    })
+
+  keys.command('public')
+    .description('print the public key of an asymmetric key version as SPKI PEM (for platforms that take a key, not a JWKS URL)')
+    .argument('<tenant>', 'tenant id')
+    .argument('<kid>', 'key id')
+    .action(async (tenant: string, kid: string, _flags: unknown, command: Command) => {
+      const { client, out } = ctx.session(command)
+      const list = await client.request<KeyList>('GET', keysPath(tenant), { auth: 'admin' })
+      const key = list.items.find(version => version.kid === kid)
+      if (key === undefined) throw new Error(`${tenant} has no key ${kid} (see: tokenmint keys list ${tenant})`)
+      if (key.publicKeyPem === undefined) throw new Error(`key ${kid} is ${key.alg}: a shared secret has no public key`)
+      const pem = key.publicKeyPem
+      out.result({ kid: key.kid, alg: key.alg, publicKeyPem: pem }, () => out.line(pem.trimEnd()))
     })
 
   keys.command('revoke')

@@ -10,6 +10,7 @@ import { formatApiError } from './output.js'
 import { registerRotation } from './rotation.js'
 import { registerTenants } from './tenants.js'
 import { registerToken } from './token.js'
+import { packageVersion } from './version.js'
 
 export type { CliIo } from './context.js'
 
@@ -32,6 +33,7 @@ export function buildProgram (io: CliIo): Command {
     .option('--url <url>', `server URL (default: ${ENV_VARS.url} or ${DEFAULT_URL})`)
     .option('--admin-token <token>', `admin token (default: ${ENV_VARS.adminToken})`)
     .option('--json', 'print the server\'s JSON instead of tables')
+    .version(packageVersion(), '-V, --version', 'print the CLI\'s version')
     .configureOutput({ writeOut: text => io.stdout.write(text), writeErr: text => io.stderr.write(text) })
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')

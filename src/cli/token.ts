@@ -29,7 +29,7 @@ export function registerToken (program: Command, ctx: CliContext): void {
     .description('issue a token; request fields come from --claims and --claim (see the profile\'s fields in the README)')
     .argument('<tenant>', 'tenant id')
     .option('--api-key <key>', apiKeyHelp)
-    .option('--claims <json>', 'request body fields as a JSON object, e.g. \'{"userId":"u1"}\'', jsonObject)
+    .option('--claims <json>', 'request body fields as a JSON object, e.g. \'{"userId":"u1"}\'', jsonObject('--claims'))
     .option('--claim <key=value>', 'one request field, repeatable (key:=json for a non-string value)', collectAssignments)
     .option('--ttl <s>', 'token lifetime in seconds (within the tenant\'s bounds)', integer(1))
     .action(async (tenant: string, flags: { claims?: JsonObject, claim?: JsonObject, ttl?: number }, command: Command) => {

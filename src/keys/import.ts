@@ -10,6 +10,8 @@ import { keyThumbprint, publicJwk } from './jwk.js'
 const KID = /^[A-Za-z0-9._:-]{1,128}$/
 const MIN_SECRET_LENGTH = 16
 const MAX_SECRET_LENGTH = 512
+/** A placeholder such as `<secret from the Smooch dashboard>`: no platform shows a secret in angle brackets. */
+const PLACEHOLDER = /^\s*<[^]*>\s*$/
 /** Far above any PEM we accept (an 8192-bit RSA key in PKCS#1 is about 6.3 KB); bounds the parse. */
 const MAX_PEM_LENGTH = 16_384
 
@@ -31,12 +33,15 @@ export function importedSecretWarnings (secret: string): string[] {
     'tokens signed with it are easier to forge by guessing the secret; use a longer one if the platform offers it']
 }
 
-/** An HS256 secret, kept exactly as given: the HMAC key is its UTF-8 bytes. */
+/** An HS256 secret, kept exactly as given (a placeholder in angle brackets is refused): the HMAC key is its UTF-8 bytes. */
 export function importSecret (input: { kid: string, secret: string }): KeyMaterial {
   const kid = checkKid(input.kid)
   const secret: unknown = input.secret
   if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || secret.length > MAX_SECRET_LENGTH) {
     throw invalid('/secret', `must be a string of ${MIN_SECRET_LENGTH} to ${MAX_SECRET_LENGTH} characters`)
+  }
+  if (PLACEHOLDER.test(secret)) {
+    throw invalid('/secret', 'is a placeholder ("<...>"): paste the secret the platform\'s dashboard shows')
   }
   return { alg: 'HS256', kid, secret }
 }

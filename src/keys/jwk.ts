@@ -1,5 +1,5 @@
 // Public JWK export of asymmetric keys (only public members) and RFC 7638 SHA-256 thumbprints.
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto'
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { TokenmintError, invalid } from '../errors.js'
 import type { Alg, JsonObject } from '../types.js'
 import { algOfKey } from './key-alg.js'
@@ -42,6 +42,11 @@ export function publicJwk (key: KeyObject, kid: string, alg: Alg): JsonObject {
     throw new TokenmintError('INTERNAL', `the key does not sign with ${String(alg)}`)
   }
   return { ...publicMembers(key), kid, alg, use: 'sig' }
+}
+
+/** The SPKI PEM of a public JWK: what platforms that take a public key rather than a JWKS URL ask for. */
+export function publicKeyPem (jwk: JsonObject): string {
+  return createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string
 }
 
 /** RFC 7638 JWK SHA-256 thumbprint, base64url. Only the required members of the key type count. */

@@ -1,9 +1,9 @@
 // A tenant's claims JSON Schema (custom profile): checked at tenant creation, compiled into a strict claims validator.
 import { Buffer } from 'node:buffer'
-import { TokenmintError, type FieldError } from '../errors.js'
+import { TokenmintError, fieldsInvalid, type FieldError } from '../errors.js'
 import type { JsonObject } from '../types.js'
 import { CUSTOM_OWNED_CLAIMS } from './claim-set.js'
-import { createAjv, fieldErrors, isJsonObject, pointerToken, UNSAFE_KEYS, validationFailed } from './validator.js'
+import { createAjv, fieldErrors, isJsonObject, pointerToken, UNSAFE_KEYS } from './validator.js'
 import { BUDGET_EXCEEDED, PATTERNS_MAX_SIZE, TenantPatterns } from './tenant-patterns.js'
 
 export const CLAIMS_SCHEMA_MAX_BYTES = 32 * 1024
@@ -104,7 +104,7 @@ function referenceErrors (schema: JsonObject, patterns: TenantPatterns): FieldEr
 export function compileClaimsSchema (schema: unknown): ClaimsValidator {
   const patterns = new TenantPatterns()
   const errors = claimsSchemaShapeErrors(schema, patterns)
-  if (errors.length > 0) throw validationFailed(errors, 'claimsSchema', 'INVALID_SCHEMA')
+  if (errors.length > 0) throw fieldsInvalid(errors, 'INVALID_SCHEMA')
   const source = schema as JsonObject
   const closed = Object.hasOwn(source, 'additionalProperties') || Object.hasOwn(source, 'unevaluatedProperties')
     ? source

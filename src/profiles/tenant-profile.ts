@@ -1,12 +1,12 @@
 // A tenant's profile compiled once per tenant version: strict body validation and claim building for the issuance hot path.
-import { TokenmintError, type FieldError } from '../errors.js'
+import { TokenmintError, fieldsInvalid, type FieldError } from '../errors.js'
 import type { JsonObject, Tenant } from '../types.js'
 import { putClaim } from './claim-set.js'
 import type { BuiltClaims, ClaimsContext, Profile } from './profile.js'
 import { getProfile } from './registry.js'
 import { ttlRange } from './ttl.js'
 import {
-  isJsonObject, mergeErrors, ownedClaimErrors, schemaCheck, unsafeKeyErrors, validationFailed, type Check
+  isJsonObject, mergeErrors, ownedClaimErrors, schemaCheck, unsafeKeyErrors, type Check
 } from './validator.js'
 
 export interface ValidatedBody {
@@ -71,7 +71,7 @@ class TenantProfile implements CompiledTenantProfile {
   }
 
   validateBody (body: unknown): ValidatedBody {
-    if (!isJsonObject(body)) throw validationFailed([{ path: '', message: 'must be a JSON object' }], 'request body')
+    if (!isJsonObject(body)) throw fieldsInvalid([{ path: '', message: 'must be a JSON object' }])
     const input: JsonObject = {}
     for (const key of Object.keys(body)) if (key !== 'ttl') putClaim(input, key, body[key])
     const schemaErrors: FieldError[] = this.check(body)
@@ -81,7 +81,7 @@ class TenantProfile implements CompiledTenantProfile {
     const checked = this.profile.checkBody?.(body, this.tenant) ?? []
     // Merged only when something is wrong: a valid body, the usual case, allocates nothing more.
     if (unsafe.length + owned.length + schemaErrors.length + checked.length > 0) {
-      throw validationFailed(mergeErrors(unsafe, owned, schemaErrors, checked), 'request body')
+      throw fieldsInvalid(mergeErrors(unsafe, owned, schemaErrors, checked))
     }
     return body.ttl === undefined ? { input } : { ttl: body.ttl as number, input }
   }

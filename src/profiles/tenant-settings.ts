@@ -1,12 +1,12 @@
 // A tenant's profile settings checked and completed at creation: options, algorithm, token policy, claims schema, static claims.
 import { Buffer } from 'node:buffer'
-import { isTokenmintError, type FieldError } from '../errors.js'
+import { isTokenmintError, fieldsInvalid, type FieldError } from '../errors.js'
 import { ALGS, type Alg, type JsonObject, type TokenPolicy } from '../types.js'
 import { compileClaimsSchema } from './custom-schema.js'
 import type { Profile } from './profile.js'
 import { getProfile } from './registry.js'
 import { completePolicy, policyErrors } from './ttl.js'
-import { isJsonObject, mergeErrors, ownedClaimErrors, pointerToken, schemaCheck, unsafeKeyErrors, validationFailed } from './validator.js'
+import { isJsonObject, mergeErrors, ownedClaimErrors, pointerToken, schemaCheck, unsafeKeyErrors } from './validator.js'
 
 export const STATIC_CLAIMS_MAX_BYTES = 16 * 1024
 
@@ -46,7 +46,7 @@ export function resolveTenantSettings (input: TenantSettingsInput): TenantSettin
   ]
   if (errors.length > 0) {
     const schemaOnly = errors.every(error => error.path.startsWith('/claimsSchema'))
-    throw validationFailed(errors, 'tenant settings', schemaOnly ? 'INVALID_SCHEMA' : 'VALIDATION_FAILED')
+    throw fieldsInvalid(errors, schemaOnly ? 'INVALID_SCHEMA' : 'VALIDATION_FAILED')
   }
 
   const profileOptions = structuredClone(options as JsonObject)

@@ -1,9 +1,9 @@
 // Token lifetime rules: a request's ttl checked against the tenant policy (never clamped), and policies checked against their profile.
-import { TokenmintError, type FieldError } from '../errors.js'
+import { TokenmintError, fieldsInvalid, type FieldError } from '../errors.js'
 import type { TokenPolicy } from '../types.js'
 import { MAX_CLOCK_SKEW, TTL_LIMITS } from './policy-defaults.js'
 import type { Profile } from './profile.js'
-import { isJsonObject, pointerToken, validationFailed } from './validator.js'
+import { isJsonObject, pointerToken } from './validator.js'
 
 const POLICY_FIELDS = ['defaultTtl', 'minTtl', 'maxTtl', 'clockSkew'] as const
 
@@ -56,7 +56,7 @@ export function policyErrors (profile: Profile, policy: TokenPolicy): FieldError
 /** Checks a complete policy for a profile (at tenant creation); throws VALIDATION_FAILED naming '/tokenPolicy/<field>'. */
 export function validatePolicy (profile: Profile, policy: TokenPolicy): TokenPolicy {
   const errors = policyErrors(profile, policy)
-  if (errors.length > 0) throw validationFailed(errors, 'tokenPolicy')
+  if (errors.length > 0) throw fieldsInvalid(errors)
   return policy
 }
 

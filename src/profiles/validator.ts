@@ -1,7 +1,7 @@
 // Strict JSON validation with Ajv (draft 2020-12): no coercion, defaults or removal; failures as JSON-pointer field errors.
 import { Ajv2020, type ErrorObject, type Options } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
-import { TokenmintError, type ErrorCode, type FieldError } from '../errors.js'
+import type { FieldError } from '../errors.js'
 import type { JsonObject } from '../types.js'
 
 const addFormats = addFormatsModule.default
@@ -70,7 +70,11 @@ export function fieldErrors (errors: readonly ErrorObject[], prefix = ''): Field
     const branches = errors.filter(other => other !== error && other.schemaPath.startsWith(`${error.schemaPath}/`) &&
       describe(other).path === error.instancePath)
     for (const branch of branches) folded.add(branch)
-    if (branches.length > 0) alternatives.set(error, branches.map(branch => describe(branch).message))
+    if (branches.length === 0) continue
+    const values = branches.every(branch => branch.keyword === 'const' || branch.keyword === 'enum')
+      ? branches.flatMap(branch => allowedValues(branch))
+      : undefined
+    alternatives.set(error, values === undefined ? branches.map(branch => describe(branch).message) : [oneOf(values)])
   }
   for (const error of errors) {
     if (folded.has(error)) continue
@@ -87,6 +91,19 @@ export function fieldErrors (errors: readonly ErrorObject[], prefix = ''): Field
   return out
 }
 
+/** The values an `enum` or `const` error allows. */
+function allowedValues (error: ErrorObject): unknown[] {
+  const params = error.params as { allowedValues?: unknown[], allowedValue?: unknown }
+  return error.keyword === 'enum' ? params.allowedValues ?? [] : [params.allowedValue]
+}
+
+/** `must be one of a, b, c` (strings as they are, other values as JSON); one value reads `must be "a"`. */
+function oneOf (values: readonly unknown[]): string {
+  const unique = [...new Set(values.map(value => JSON.stringify(value)))]
+  if (unique.length === 1) return `must be ${unique[0] as string}`
+  return `must be one of ${unique.map(json => json.startsWith('"') ? JSON.parse(json) as string : json).join(', ')}`
+}
+
 function describe (error: ErrorObject): FieldError {
   const at = error.instancePath
   const params = error.params as Record<string, unknown>
@@ -100,13 +117,12 @@ function describe (error: ErrorObject): FieldError {
       return { path: `${at}/${pointerToken(String(params.unevaluatedProperty))}`, message: 'is not an allowed field' }
     case 'propertyNames':
       return { path: `${at}/${pointerToken(String(params.propertyName))}`, message: 'is not an allowed name' }
-    default: {
-      // Errors under propertyNames carry the name being checked; they describe the name, not a value.
-      const name = (error as ErrorObject & { propertyName?: string }).propertyName
-      if (name !== undefined) return { path: `${at}/${pointerToken(name)}`, message: `name ${error.message ?? 'is invalid'}` }
-      return { path: at, message: error.message ?? 'is invalid' }
-    }
   }
+  const message = error.keyword === 'enum' || error.keyword === 'const' ? oneOf(allowedValues(error)) : error.message ?? 'is invalid'
+  // Errors under propertyNames carry the name being checked; they describe the name, not a value.
+  const name = (error as ErrorObject & { propertyName?: string }).propertyName
+  if (name !== undefined) return { path: `${at}/${pointerToken(name)}`, message: `name ${message}` }
+  return { path: at, message }
 }
 
 /** Whether any key at any depth is unsafe: the common answer, no, without building a path (iterative, like unsafeKeyErrors). */
@@ -165,12 +181,4 @@ export function mergeErrors (...groups: FieldError[][]): FieldError[] {
     for (const path of added) named.add(path)
   }
   return out
-}
-
-/** The error for a non-empty list of field errors; the message names the first one. */
-export function validationFailed (errors: FieldError[], what: string, code: ErrorCode = 'VALIDATION_FAILED'): TokenmintError {
-  const [first] = errors
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''
-  const where = first === undefined ? '' : `: ${first.path === '' ? '(root)' : first.path} ${first.message}${more}`
-  return new TokenmintError(code, `${what} is invalid${where}`, { errors })
 }

@@ -31,9 +31,15 @@ export type ProblemDetails = Static<typeof Problem>
 
 export const ProblemRef = Type.Unsafe<Record<string, unknown>>({ $ref: 'Problem#' })
 
+/** What a route answers with an error status: RFC 9457 problem details, as application/problem+json, one shared schema. */
+export const ProblemResponse = {
+  description: 'RFC 9457 problem details; `code` is stable, `errors` names each bad field',
+  content: { 'application/problem+json': { schema: ProblemRef } }
+}
+
 /** Error responses a route may give, all problem+json. */
-export function problems (...statuses: number[]): Record<number, typeof ProblemRef> {
-  return Object.fromEntries(statuses.map(status => [status, ProblemRef]))
+export function problems (...statuses: number[]): Record<number, typeof ProblemResponse> {
+  return Object.fromEntries(statuses.map(status => [status, ProblemResponse]))
 }
 
 export const Warnings = Type.Array(Type.String(), { description: 'Operator-visible warnings, e.g. a prepublish shorter than the JWKS max-age' })

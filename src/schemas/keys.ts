@@ -15,10 +15,12 @@ export const KeyViewSchema = Type.Object({
   activateAt: Type.String(),
   revokedAt: Type.Optional(Type.String()),
   promotedAt: Type.Optional(Type.String({ description: 'When this key became active before its activateAt, because the active key was revoked' })),
-  retiresAt: Type.Optional(Type.String())
+  retiresAt: Type.Optional(Type.String()),
+  publicKeyPem: Type.Optional(Type.String({ description: 'Asymmetric keys: the public key as SPKI PEM, for platforms that take a key rather than a JWKS URL' }))
 })
 export type KeyView = Static<typeof KeyViewSchema>
 export const KeyListSchema = onePage(KeyViewSchema)
+export const KidParamsSchema = Type.Object({ tenant: TenantId, kid: Type.String({ minLength: 1, maxLength: 128 }) })
 export type KeyList = Static<typeof KeyListSchema>
 
 export const KeyCreateSchema = Type.Object({

@@ -2,13 +2,13 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { TokenmintError } from '../../../src/errors.js'
 import { TenantParams, problems } from '../../../src/schemas/common.js'
-import { KeyCreateSchema, KeyCreatedSchema, KeyListSchema, KeyRevokedSchema, KeyRotatedSchema, RotateInputSchema } from '../../../src/schemas/keys.js'
+import { KidParamsSchema as KidParams, KeyCreateSchema, KeyCreatedSchema, KeyListSchema, KeyRevokedSchema, KeyRotatedSchema, RotateInputSchema } from '../../../src/schemas/keys.js'
 import { RotationInputSchema, TenantAnswerSchema } from '../../../src/schemas/tenant.js'
 import { actorOf } from './index.js'
 
 const security = [{ adminToken: [] }]
-const KidParams = Type.Object({ tenant: TenantParams.properties.tenant, kid: Type.String({ minLength: 1, maxLength: 128 }) })
 
 export default async function keyRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -17,6 +17,23 @@ export default async function keyRoutes (fastify: FastifyInstance) {
   app.get('/tenants/:tenant/keys', {
     schema: { tags: ['keys'], summary: 'Key versions with their derived state (never material)', security, params: TenantParams, response: { 200: KeyListSchema, ...problems(401, 404, 503) } }
   }, async (request) => ({ items: await admin.listKeys(request.params.tenant), nextCursor: null }))
+
+  app.get('/tenants/:tenant/keys/:kid/public.pem', {
+    schema: {
+      tags: ['keys'],
+      summary: 'The public key of an asymmetric key version as SPKI PEM (application/x-pem-file)',
+      security,
+      params: KidParams,
+      produces: ['application/x-pem-file'],
+      response: { 200: Type.String({ description: 'SPKI PEM' }), ...problems(401, 404, 503) }
+    }
+  }, async (request, reply) => {
+    const { tenant, kid } = request.params
+    const key = (await admin.listKeys(tenant)).find(version => version.kid === kid)
+    if (key === undefined) throw new TokenmintError('KEY_NOT_FOUND', `key ${kid} does not exist`)
+    if (key.publicKeyPem === undefined) throw new TokenmintError('KEY_NOT_FOUND', `key ${kid} is ${key.alg}: a shared secret has no public key`)
+    return await reply.type('application/x-pem-file').header('content-disposition', `attachment; filename="${kid}.pem"`).send(key.publicKeyPem)
+  })
 
   app.post('/tenants/:tenant/keys', {
     schema: {

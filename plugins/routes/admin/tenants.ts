@@ -1,13 +1,23 @@
 // Tenant and API-key administration.
+import type { SwaggerTransform } from '@fastify/swagger'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { profileOptionsDocument } from '../../../src/profiles/index.js'
 import { TenantParams, problems } from '../../../src/schemas/common.js'
 import { ApiKeyCreateSchema, ApiKeyCreatedSchema, ApiKeyListSchema } from '../../../src/schemas/keys.js'
 import { ListQuerySchema, TenantAnswerSchema, TenantCreateSchema, TenantListSchema, TenantPatchSchema, TenantViewSchema, type TenantAnswer } from '../../../src/schemas/tenant.js'
 import { actorOf } from './index.js'
 
 const security = [{ adminToken: [] }]
+
+/** The OpenAPI document types `profileOptions` per profile; validation keeps the route's schema (any object, checked by the service). */
+const PROFILE_OPTIONS_DOCUMENT = profileOptionsDocument()
+const documentProfileOptions: SwaggerTransform = ({ schema, url }) => {
+  const body = structuredClone(schema.body) as { properties: Record<string, unknown> }
+  body.properties.profileOptions = structuredClone(PROFILE_OPTIONS_DOCUMENT)
+  return { schema: { ...schema, body }, url }
+}
 
 export default async function tenantRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -20,7 +30,8 @@ export default async function tenantRoutes (fastify: FastifyInstance) {
       security,
       body: TenantCreateSchema,
       response: { 201: TenantAnswerSchema, ...problems(400, 401, 409, 503) }
-    }
+    },
+    config: { swaggerTransform: documentProfileOptions }
   }, async (request, reply) => {
     const created = await admin.createTenant(request.body, actorOf(request))
     const body: TenantAnswer = { ...created.tenant }
@@ -38,7 +49,8 @@ export default async function tenantRoutes (fastify: FastifyInstance) {
   }, async (request) => await admin.getTenant(request.params.tenant))
 
   app.patch('/tenants/:tenant', {
-    schema: { tags: ['tenants'], summary: 'Change a tenant', security, params: TenantParams, body: TenantPatchSchema, response: { 200: TenantViewSchema, ...problems(400, 401, 404, 409, 503) } }
+    schema: { tags: ['tenants'], summary: 'Change a tenant', security, params: TenantParams, body: TenantPatchSchema, response: { 200: TenantViewSchema, ...problems(400, 401, 404, 409, 503) } },
+    config: { swaggerTransform: documentProfileOptions }
   }, async (request) => await admin.patchTenant(request.params.tenant, request.body, actorOf(request)))
 
   app.delete('/tenants/:tenant', {

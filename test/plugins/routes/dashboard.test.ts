@@ -2,9 +2,10 @@
 import { readdir, readFile, mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { generateKeyPairSync } from 'node:crypto'
 import { jwtVerify } from 'jose'
 import { chromium, type Page } from 'playwright-core'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { describeProfiles } from '../../../src/profiles/index.js'
 import { PROFILE_NAMES } from '../../../src/types.js'
 import { ADMIN_TOKEN, build } from '../../helpers/build.js'
@@ -75,6 +76,25 @@ t.test('the dashboard code never writes server data as HTML and loads nothing fr
   }
 })
 
+/** A Chromium page on `url` with clipboard access (closed in teardown), and the script errors it logs. */
+async function openBrowser (t: Test, url: string, viewport: { width: number, height: number }): Promise<{ page: Page, consoleErrors: string[] }> {
+  await mkdir(SCREENSHOTS, { recursive: true })
+  // Playwright gives every launch a fresh temporary --user-data-dir of its own (and refuses one in args).
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 20_000 })
+  t.teardown(async () => { await browser.close() })
+  const context = await browser.newContext({ timezoneId: 'UTC', viewport })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url })
+  context.setDefaultTimeout(5000)
+  const page = await context.newPage()
+  const consoleErrors: string[] = []
+  page.on('console', message => {
+    // A refused API call is logged by the browser itself; the dashboard shows it in its message area.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text())
+  })
+  page.on('pageerror', err => { consoleErrors.push(err.message) })
+  return { page, consoleErrors }
+}
+
 /** Waits for the message area to hold an error and returns its text. */
 async function errorText (page: Page): Promise<string> {
   const box = page.locator('#messages .msg-error').last()
@@ -97,23 +117,9 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
     const bulk = await app.inject({ method: 'POST', url: '/v1/admin/tenants', headers: adminHeaders, payload: { id: `bulk-${String(i).padStart(2, '0')}`, name: `Bulk ${i}`, profile: 'smooch', generateKey: false } })
     t.equal(bulk.statusCode, 201)
   }
-  await mkdir(SCREENSHOTS, { recursive: true })
-
-  // Playwright gives every launch a fresh temporary --user-data-dir of its own (and refuses one in args).
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 20_000 })
-  t.teardown(async () => { await browser.close() })
-  const context = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 1360, height: 1000 } })
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url })
-  context.setDefaultTimeout(5000)
-  const page = await context.newPage()
+  const { page, consoleErrors } = await openBrowser(t, url, { width: 1360, height: 1000 })
   const requested: string[] = []
   page.on('request', request => { requested.push(request.url()) })
-  const consoleErrors: string[] = []
-  page.on('console', message => {
-    // A refused API call is logged by the browser itself; the dashboard shows it in its message area.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text())
-  })
-  page.on('pageerror', err => { consoleErrors.push(err.message) })
   const token = async () => await page.evaluate(() => sessionStorage.getItem('tokenmint.adminToken'))
 
   const response = await page.goto(`${url}/admin`)
@@ -171,6 +177,11 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
   await page.getByLabel('Profile').selectOption('smooch')
   t.match(await page.locator('fieldset[data-profile="smooch"]').innerText(), 'needs no options')
 
+  t.equal(await page.getByLabel('Generate the first key now').isChecked(), false, 'smooch imports its key first: the box starts unticked')
+  await page.getByLabel('Profile').selectOption('sceyt')
+  t.equal(await page.getByLabel('Generate the first key now').isChecked(), true, 'sceyt generates by default')
+  await page.getByLabel('Profile').selectOption('smooch')
+  await page.getByLabel('Generate the first key now').check()
   await page.getByLabel('Tenant id').fill('Not A Slug')
   await page.getByLabel('Name', { exact: true }).fill('Acme chat')
   await page.getByRole('button', { name: 'Create tenant' }).click()
@@ -292,5 +303,97 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
   })
   t.same(foreign, [], 'every request went to the service on 127.0.0.1')
   t.ok(requested.some(address => address.endsWith('/v1/admin/tenants?limit=50')), 'requests were recorded')
+  t.same(consoleErrors, [], 'no script error and no CSP violation')
+})
+
+t.test('an operator imports keys, copies a public key and deletes a tenant behind a typed confirmation, in Chromium', async t => {
+  const { app, url } = await build(t, { listen: true })
+  const create = async (payload: object): Promise<Record<string, any>> => {
+    const res = await app.inject({ method: 'POST', url: '/v1/admin/tenants', headers: adminHeaders, payload })
+    t.equal(res.statusCode, 201, res.body)
+    return res.json()
+  }
+  await create({ id: 'imp-smooch', name: 'Import on Smooch', profile: 'smooch', generateKey: false })
+  await create({ id: 'imp-sceyt', name: 'Import on Sceyt', profile: 'sceyt', profileOptions: { applicationId: 'app-1' } })
+  const { page, consoleErrors } = await openBrowser(t, url, { width: 1280, height: 900 })
+  await page.goto(`${url}/admin`)
+  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+
+  // HS256: the platform's kid and secret; a placeholder is refused with one message naming /secret.
+  await page.locator('[data-tenant="imp-smooch"]').click()
+  await page.locator('#tenant-title', { hasText: 'Import on Smooch' }).waitFor()
+  t.match(await page.locator('#keys').innerText(), 'import the platform\'s key below')
+  await page.getByLabel('Key id', { exact: true }).fill('app_5c1b')
+  await page.getByLabel('Secret', { exact: true }).fill('<secret from the Smooch dashboard>')
+  await page.getByRole('button', { name: 'Import key' }).click()
+  const refused = await errorText(page)
+  t.match(refused, '400')
+  t.equal(refused.split('/secret').length - 1, 1, 'the field error is shown once, not also as the detail')
+  t.match(refused, 'is a placeholder')
+  t.equal(await page.getByLabel('Secret', { exact: true }).getAttribute('aria-invalid'), 'true')
+  const secret = 'a-real-secret-from-smooch-0123456789'
+  await page.getByLabel('Secret', { exact: true }).fill(secret)
+  await page.getByRole('button', { name: 'Import key' }).click()
+  await page.locator('table.keys tr[data-kid="app_5c1b"][data-state="active"]').waitFor()
+  t.match(await page.locator('#messages .msg-ok').innerText(), 'Key app_5c1b imported: active')
+  t.equal(await page.locator('table.keys tr[data-kid="app_5c1b"] button.copy').count(), 0, 'an HS256 key has no public key to copy')
+  const apiKey = (await app.inject({ method: 'POST', url: '/v1/admin/tenants/imp-smooch/api-keys', headers: adminHeaders, payload: { name: 'b' } })).json().apiKey
+  const issued = await issue(app, 'imp-smooch', apiKey, { userId: 'u-1' })
+  t.equal(issued.json().kid, 'app_5c1b')
+  await jwtVerify(issued.json().token, new TextEncoder().encode(secret), { algorithms: ['HS256'] })
+  await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-key-imported.png'), fullPage: true })
+
+  // Asymmetric: a PEM private key, scheduled; its public key is copied as PEM from the key list.
+  await page.locator('[data-tenant="imp-sceyt"]').click()
+  await page.locator('#tenant-title', { hasText: 'Import on Sceyt' }).waitFor()
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  await page.getByLabel('Private key (PEM)').fill(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string)
+  await page.getByLabel('Key id (optional)').fill('sceyt-2')
+  const later = new Date(Date.now() + 3600_000).toISOString().slice(0, 19)
+  await page.getByLabel('Activate at (local time, optional)').fill(later)
+  await page.getByRole('button', { name: 'Import key' }).click()
+  await page.locator('table.keys tr[data-kid="sceyt-2"][data-state="pending"]').waitFor()
+  const views = (await app.inject({ url: '/v1/admin/tenants/imp-sceyt/keys', headers: adminHeaders })).json().items as Array<{ kid: string, publicKeyPem: string, activateAt: string }>
+  const imported = views.find(key => key.kid === 'sceyt-2')
+  t.equal(imported?.activateAt, `${later}.000Z`, 'activateAt as entered')
+  await page.getByRole('button', { name: 'Copy the public key of sceyt-2 (PEM)' }).click()
+  await page.locator('tr[data-kid="sceyt-2"] .copy-status', { hasText: 'Copied' }).waitFor()
+  t.equal(await page.evaluate(async () => await navigator.clipboard.readText()), imported?.publicKeyPem, 'the copy button copies the key\'s publicKeyPem')
+
+  // At 1,280 px the key table fits: no horizontal scroll, every Revoke button whole.
+  const wrap = page.locator('#keys .table-wrap')
+  const { scrollWidth, clientWidth } = await wrap.evaluate(el => ({ scrollWidth: el.scrollWidth, clientWidth: el.clientWidth }))
+  t.ok(scrollWidth <= clientWidth, `the key table fits (${scrollWidth} <= ${clientWidth} px)`)
+  for (const button of await page.locator('table.keys button', { hasText: 'Revoke' }).all()) {
+    t.equal((await button.innerText()).trim(), 'Revoke', 'the Revoke label is whole')
+  }
+  await page.locator('#keys').screenshot({ path: join(SCREENSHOTS, 'dashboard-keys-1280.png') })
+
+  // Deletion: the confirm button waits for the exact tenant id.
+  await page.getByRole('button', { name: 'Delete tenant' }).click()
+  const dialog = page.locator('#confirm-dialog')
+  await dialog.waitFor()
+  const confirm = dialog.getByRole('button', { name: 'Delete tenant' })
+  t.ok(await confirm.isDisabled(), 'disabled until the id is typed')
+  await page.getByLabel('Type imp-sceyt to confirm').fill('imp-scey')
+  t.ok(await confirm.isDisabled(), 'a near miss is not enough')
+  await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-delete-confirm.png') })
+  await page.getByLabel('Type imp-sceyt to confirm').fill('imp-sceyt')
+  t.notOk(await confirm.isDisabled())
+  await confirm.click()
+  await page.locator('[data-tenant="imp-sceyt"]').waitFor({ state: 'detached' })
+  t.match(await page.locator('#messages .msg-ok').innerText(), 'Tenant imp-sceyt deleted.')
+  t.equal((await app.inject({ url: '/v1/admin/tenants/imp-sceyt', headers: adminHeaders })).statusCode, 404, 'deleted on the server')
+  t.equal(await page.locator('[data-tenant="imp-smooch"]').count(), 1, 'the other tenant stays')
+
+  // Cancel deletes nothing, and the typed text does not carry over to the next dialog.
+  await page.locator('[data-tenant="imp-smooch"]').click()
+  await page.locator('#tenant-title', { hasText: 'Import on Smooch' }).waitFor()
+  await page.getByRole('button', { name: 'Delete tenant' }).click()
+  t.equal(await page.getByLabel('Type imp-smooch to confirm').inputValue(), '')
+  await dialog.getByRole('button', { name: 'Cancel' }).click()
+  await dialog.waitFor({ state: 'hidden' })
+  t.equal((await app.inject({ url: '/v1/admin/tenants/imp-smooch', headers: adminHeaders })).statusCode, 200, 'cancel deletes nothing')
   t.same(consoleErrors, [], 'no script error and no CSP violation')
 })

@@ -8,14 +8,20 @@ import { createTenant, issue } from '../../helpers/tenants.js'
 t.test('the OpenAPI document gives each profile\'s request schema, description and example', async t => {
   const { app } = await build(t)
   const body = (await app.inject('/docs/json')).json().paths['/v1/tenants/{tenant}/tokens'].post.requestBody.content['application/json']
-  t.same(body.schema.anyOf.map((branch: { title: string }) => branch.title), [...PROFILE_NAMES], 'one branch per profile')
+  t.same(body.schema.oneOf.map((branch: { title: string }) => branch.title), [...PROFILE_NAMES], 'one branch per profile')
   for (const [i, name] of PROFILE_NAMES.entries()) {
-    const branch = body.schema.anyOf[i]
+    const branch = body.schema.oneOf[i]
     const profile = PROFILES[name]
-    t.same(branch.properties, JSON.parse(JSON.stringify((profile.requestSchema as { properties: object }).properties)), `${name}: its request schema`)
+    const schema = profile.requestSchema as { properties: object, required?: string[] }
+    t.same(Object.keys(branch.properties), Object.keys(schema.properties), `${name}: every field of its request schema`)
+    t.same(branch.required ?? [], schema.required ?? [], `${name}: the fields it requires`)
     t.match(branch.description, profile.description)
+    t.same(branch.example, profile.example.request, `${name}: its example on its branch`)
     t.same(body.examples[name], { summary: profile.title, value: profile.example.request }, `${name}: its example`)
   }
+  t.ok(body.schema.oneOf[PROFILE_NAMES.indexOf('chat-widget')].required.includes('external_id'), 'chat-widget requires external_id')
+  t.same(body.schema.oneOf[PROFILE_NAMES.indexOf('smooch')].properties.userId, JSON.parse(JSON.stringify(PROFILES.smooch.requestSchema)).properties.userId, 'fields as the profile defines them')
+  t.notMatch(JSON.stringify(body.schema), /"propertyNames"|"const"/, 'as OpenAPI 3.0 schema objects')
   t.equal(body.schema['x-examples'], undefined, 'the examples moved to the media type')
 })
 

@@ -17,6 +17,8 @@ t.test('every profile gets exactly the header and claims its platform expects', 
     const before = await issue(app, tenant.id, tenant.apiKey, { userId: 'u-1' })
     t.equal(before.statusCode, 409)
     t.equal(before.json().code, 'NO_ACTIVE_KEY')
+    t.equal(before.json().detail, 'tenant smooch-app has no active key: import one with POST /v1/admin/tenants/smooch-app/keys ' +
+      '(HS256: {"kid", "alg": "HS256", "secret"}; a private key: {"privateKeyPem"}) or generate one there with {"alg"}', 'the 409 names the route that fixes it')
     const imported = await app.inject({ method: 'POST', url: `/v1/admin/tenants/${tenant.id}/keys`, headers: adminHeaders, payload: { kid: SMOOCH_KID, alg: 'HS256', secret: SMOOCH_SECRET } })
     t.equal(imported.statusCode, 201)
     t.notMatch(imported.body, SMOOCH_SECRET, 'an imported secret is never echoed')
@@ -175,6 +177,10 @@ t.test('authentication of tenant and admin routes', async t => {
     t.equal(res.statusCode, c.status, `${c.name}: status`)
     t.equal(res.json().code, c.code, `${c.name}: code`)
   }
+  const malformed = await app.inject({ method: 'POST', url: '/v1/tenants/mine/tokens', headers: { authorization: 'Bearer tm_mine_...' }, payload: { userId: 'u' } })
+  t.equal(malformed.json().detail, 'the API key is malformed: expected tm_<tenant>_<id>_<secret>, as POST /v1/admin/tenants/:tenant/api-keys answers it')
+  const missing = await app.inject({ method: 'POST', url: '/v1/tenants/mine/tokens', payload: { userId: 'u' } })
+  t.equal(missing.json().detail, 'an API key is required: send authorization: Bearer tm_<tenant>_<id>_<secret>')
   const ok = await issue(app, 'mine', mine.apiKey, { userId: 'u' })
   t.equal(ok.statusCode, 201, 'the tenant\'s own live key works')
   t.equal((await issue(app, 'other', other.apiKey, { userId: 'u' })).statusCode, 201, 'a tenant\'s only key works')

@@ -1,7 +1,7 @@
 // The tokenmint CLI against a real listening server: in-process runs over real HTTP, and child processes of the bin entry.
 import { execFile } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -57,7 +57,7 @@ async function closedPort (): Promise<number> {
 /** Command groups and their subcommands (audit has none). */
 const COMMANDS: Record<string, string[]> = {
   tenants: ['list', 'create', 'show', 'delete'],
-  keys: ['list', 'generate', 'import', 'rotate', 'revoke'],
+  keys: ['list', 'generate', 'import', 'rotate', 'revoke', 'public'],
   'api-keys': ['create', 'list', 'delete'],
   rotation: ['set', 'clear'],
   token: ['issue', 'verify'],
@@ -78,8 +78,9 @@ t.test('the bin entry: help, a real command, a problem and an unreachable server
   const { url } = await build(t, { listen: true })
   const env = { TOKENMINT_URL: url, TOKENMINT_ADMIN_TOKEN: ADMIN_TOKEN }
   const port = await closedPort()
-  const [help, created, missing, unreachable] = await Promise.all([
+  const [help, version, created, missing, unreachable] = await Promise.all([
     spawnCli({}, '--help'),
+    spawnCli({}, '--version'),
     spawnCli(env, '--json', 'tenants', 'create', 'spawned', '--profile', 'smooch'),
     spawnCli(env, 'tenants', 'show', 'no-such-tenant'),
     spawnCli({ TOKENMINT_URL: `http://127.0.0.1:${port}`, TOKENMINT_ADMIN_TOKEN: ADMIN_TOKEN }, 'tenants', 'list')
@@ -88,6 +89,8 @@ t.test('the bin entry: help, a real command, a problem and an unreachable server
   t.equal(help.code, 0)
   for (const group of Object.keys(COMMANDS)) t.match(help.stdout, new RegExp(`^ {2}${group}\\b`, 'm'), `--help lists ${group}`)
   for (const variable of ['TOKENMINT_URL', 'TOKENMINT_ADMIN_TOKEN', 'TOKENMINT_API_KEY']) t.match(help.stdout, variable)
+  t.equal(version.code, 0, version.stderr)
+  t.equal(version.stdout, `${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string}\n`, '--version prints package.json\'s version')
 
   t.equal(created.code, 0, created.stderr)
   const tenant = JSON.parse(created.stdout)
@@ -354,4 +357,42 @@ t.test('tenants, keys, API keys, rotation and tokens in process over real HTTP',
     t.ok(printed.length > 0)
     t.notOk(printed.some(text => text.includes(ADMIN_TOKEN)))
   })
+})
+
+t.test('keys public prints an asymmetric key as PEM; rotate says what happened; a bad --claims says why', async t => {
+  const { url, admin } = await build(t, { listen: true })
+  const env = { TOKENMINT_URL: url, TOKENMINT_ADMIN_TOKEN: ADMIN_TOKEN }
+  const sceyt = (await admin('POST', '/v1/admin/tenants', { id: 'pem', name: 'P', profile: 'sceyt', profileOptions: { applicationId: 'app' } })).json()
+  const [view] = (await admin('GET', '/v1/admin/tenants/pem/keys')).json().items
+  const pem = await cli(env, 'keys', 'public', 'pem', sceyt.activeKid)
+  t.equal(pem.code, 0, pem.stderr)
+  t.equal(pem.stdout, view.publicKeyPem, 'the PEM exactly as the key view carries it')
+  t.match(pem.stdout, /^-----BEGIN PUBLIC KEY-----\n/)
+  const asJson = await cli(env, '--json', 'keys', 'public', 'pem', sceyt.activeKid)
+  t.strictSame(JSON.parse(asJson.stdout), { kid: sceyt.activeKid, alg: 'RS256', publicKeyPem: view.publicKeyPem })
+
+  await admin('POST', '/v1/admin/tenants', { id: 'hs', name: 'H', profile: 'smooch' })
+  const hsKid = (await admin('GET', '/v1/admin/tenants/hs/keys')).json().items[0].kid as string
+  const symmetric = await cli(env, 'keys', 'public', 'hs', hsKid)
+  t.equal(symmetric.code, 1)
+  t.equal(symmetric.stderr, `error: key ${hsKid} is HS256: a shared secret has no public key\n`)
+  const unknown = await cli(env, 'keys', 'public', 'hs', 'nope')
+  t.equal(unknown.stderr, 'error: hs has no key nope (see: tokenmint keys list hs)\n')
+
+  const rotated = await cli(env, 'keys', 'rotate', 'hs')
+  t.equal(rotated.code, 0, rotated.stderr)
+  t.match(rotated.stdout, /^rotated to key hs_\S+ of hs$/m, 'an HS256 rotation takes effect at once and says so')
+  t.notMatch(rotated.stdout, /scheduled/)
+  t.match(rotated.stdout, /signs new tokens from now on: give the platform that verifies them its secret \(below\)/)
+  const later = await cli(env, 'keys', 'rotate', 'pem', '--at', String(Math.floor(Date.now() / 1000) + 3600))
+  t.equal(later.code, 0, later.stderr)
+  t.match(later.stdout, /^scheduled key \S+ of pem$/m)
+  t.match(later.stdout, /signs new tokens from \d{4}-\d\d-\d\dT[^;]+; the current key signs until then/)
+
+  const api = (await admin('POST', '/v1/admin/tenants/hs/api-keys', { name: 'b' })).json().apiKey as string
+  const badClaims = await cli(env, 'token', 'issue', 'hs', '--api-key', api, '--claims', '{userId:1}')
+  t.equal(badClaims.code, 2)
+  t.equal(badClaims.stderr, "error: --claims must be a JSON object: unexpected 'u' at column 2\n")
+  const array = await cli(env, 'token', 'issue', 'hs', '--api-key', api, '--claims', '["u"]')
+  t.equal(array.stderr, 'error: --claims must be a JSON object: got an array\n')
 })

@@ -76,6 +76,16 @@ t.test('importSecret refuses a bad kid or secret', async t => {
   }
 })
 
+t.test('importSecret refuses a placeholder in angle brackets, saying to paste the real secret', async t => {
+  for (const placeholder of ['<secret from the Smooch dashboard>', ' <App Key Secret>\n', '<shared-secret-from-the-widget>']) {
+    t.throws(() => importSecret({ kid: 'k', secret: placeholder }), {
+      code: 'VALIDATION_FAILED',
+      message: '/secret is a placeholder ("<...>"): paste the secret the platform\'s dashboard shows'
+    }, JSON.stringify(placeholder))
+  }
+  t.equal(importSecret({ kid: 'k', secret: 'a<b>c-0123456789abcdef' }).secret, 'a<b>c-0123456789abcdef', 'brackets inside a secret are kept')
+})
+
 const accepted: Array<{ label: string, key: KeyObject, type: 'pkcs8' | 'pkcs1' | 'sec1', alg: string }> = [
   { label: 'RSA PKCS#8', key: rsa, type: 'pkcs8', alg: 'RS256' },
   { label: 'RSA PKCS#1', key: rsa, type: 'pkcs1', alg: 'RS256' },

@@ -13,6 +13,8 @@ t.test('every profile is described, in registry order, with its title, algorithm
     t.same(entry.algs, profile.algs)
     t.same(JSON.parse(JSON.stringify(entry)), entry, `${entry.name}: plain JSON data`)
     t.equal(entry.tenantClaims, entry.name === 'custom', `${entry.name}: only custom takes a claims schema`)
+    t.equal(entry.importFirst, ['smooch', 'khoros', 'tiledesk', 'chat-widget'].includes(entry.name),
+      `${entry.name}: the dashboard offers import first exactly for the HS256-only platforms, whose dashboards show the secret`)
   }
 })
 
@@ -45,7 +47,7 @@ t.test('each example fits its profile: the settings resolve, the request validat
 
 t.test('the OpenAPI body is one titled branch per profile, with named examples', async t => {
   const doc = issueBodyDocument()
-  const branches = doc.anyOf as Array<{ title: string, description: string, properties: object }>
+  const branches = doc.oneOf as Array<{ title: string, description: string, properties: object }>
   t.same(branches.map(branch => branch.title), [...PROFILE_NAMES])
   t.same(Object.keys(doc['x-examples'] as object), [...PROFILE_NAMES])
   t.match(branches[PROFILE_NAMES.indexOf('custom')].description, 'validated by the tenant\'s claimsSchema', 'the schema\'s own note is kept')

@@ -1,4 +1,5 @@
 // The key lifecycle through the routes: every state of a rotation, revocation in each state, on one and on two instances.
+import { importSPKI, jwtVerify } from 'jose'
 import t, { type Test } from 'tap'
 import { build, FakeClock, storeReady, twoInstances, type TestApp } from '../../../helpers/build.js'
 import { es256Tenant, jwksKids, keyList, keyStates, nextChange, signingKid } from '../../../helpers/key-lifecycle.js'
@@ -400,4 +401,29 @@ t.test('periodic rotation below ROTATION_MIN_PERIOD is a 400 naming /every', asy
   const lowered = await build(t, { env: { ROTATION_MIN_PERIOD: '60' } })
   await createTenant(lowered.app, es256Tenant('min-period'))
   t.equal((await lowered.admin('PUT', url, { every: 60, prepublish: 0 })).statusCode, 200, 'the minimum is configurable')
+})
+
+t.test('an asymmetric key shows its public key as SPKI PEM, in the key list and as public.pem; HS256 has none', async t => {
+  const { app, admin } = await build(t)
+  for (const alg of ['ES256', 'RS256', 'EdDSA'] as const) {
+    const id = `pem-${alg.toLowerCase()}`
+    const tenant = await createTenant(app, { id, profile: 'custom', alg, claimsSchema: { type: 'object', properties: { sub: { type: 'string' } } } })
+    const [key] = (await admin('GET', `/v1/admin/tenants/${id}/keys`)).json().items
+    t.match(key.publicKeyPem, /^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+-----END PUBLIC KEY-----\n$/, `${alg}: publicKeyPem in the key view`)
+    const issued = await issue(app, id, tenant.apiKey, { sub: 'u' })
+    const { payload } = await jwtVerify(issued.json().token, await importSPKI(key.publicKeyPem, alg))
+    t.equal(payload.sub, 'u', `${alg}: the PEM verifies the tenant's tokens`)
+    const pem = await app.inject({ method: 'GET', url: `/v1/admin/tenants/${id}/keys/${key.kid}/public.pem`, headers: adminHeaders })
+    t.equal(pem.statusCode, 200)
+    t.equal(pem.headers['content-type'], 'application/x-pem-file')
+    t.equal(pem.body, key.publicKeyPem, `${alg}: public.pem answers the same PEM`)
+    t.notMatch(pem.body, /PRIVATE/)
+  }
+  const hs = await createTenant(app, { id: 'pem-hs', profile: 'smooch' })
+  const [secretKey] = (await admin('GET', '/v1/admin/tenants/pem-hs/keys')).json().items
+  t.notOk('publicKeyPem' in secretKey, 'an HS256 key has no public key')
+  const none = await admin('GET', `/v1/admin/tenants/pem-hs/keys/${secretKey.kid as string}/public.pem`)
+  t.match(none.json(), { status: 404, code: 'KEY_NOT_FOUND', detail: `key ${secretKey.kid as string} is HS256: a shared secret has no public key` })
+  t.match((await admin('GET', '/v1/admin/tenants/pem-hs/keys/nope/public.pem')).json(), { status: 404, code: 'KEY_NOT_FOUND', detail: 'key nope does not exist' })
+  t.equal((await app.inject({ method: 'GET', url: `/v1/admin/tenants/${hs.id}/keys/x/public.pem` })).statusCode, 401, 'the admin token is required')
 })

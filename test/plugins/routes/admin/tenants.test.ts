@@ -33,11 +33,12 @@ t.test('a tenant id matches the one pattern in the body, the URL, the audit quer
   t.equal(issued.statusCode, 201, 'and an API key of the longest id authenticates')
 })
 
-t.test('an unknown profile is one error naming /profile', async t => {
+t.test('an unknown profile is one error naming /profile and listing the profiles', async t => {
   const { admin } = await build(t)
   const res = await admin('POST', '/v1/admin/tenants', { id: 'nope', name: 'x', profile: 'whatsapp' })
   t.equal(res.statusCode, 400)
-  t.strictSame(res.json().errors, [{ path: '/profile', message: 'must be equal to one of the allowed values' }])
+  t.strictSame(res.json().errors, [{ path: '/profile', message: `must be one of ${PROFILE_NAMES.join(', ')}` }])
+  t.equal(res.json().detail, '/profile must be one of smooch, khoros, tiledesk, sceyt, chat-widget, custom')
   t.strictSame(TenantViewSchema.properties.profile.enum, PROFILE_NAMES, 'answers document the same profile list')
 })
 
