@@ -1,13 +1,6 @@
-// Per-request loggers made on first use: above the info level a request logs only when something goes wrong.
+// Per-request loggers made on first use: a request that writes no log line never builds its pino child.
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
 import type { Bindings, ChildLoggerOptions } from 'pino'
-
-const QUIET = new Set(['warn', 'error', 'fatal', 'silent'])
-
-/** Whether per-request loggers can be lazy: request logs (info) are not written at this level anyway. */
-export function quietLevel (level: string): boolean {
-  return QUIET.has(level)
-}
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
 
@@ -45,5 +38,10 @@ class LazyLogger implements FastifyBaseLogger {
   child (bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger { return this.real().child(bindings, options) }
 }
 
+/**
+ * Fastify's childLoggerFactory, the same at every log level: whether a request's child is ever built depends only
+ * on whether something logs at an enabled level. A route with a level of its own gets its child at once, since the
+ * parent's level no longer says what is enabled.
+ */
 export const lazyChildLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger, bindings, options) =>
-  new LazyLogger(logger, bindings, options)
+  options?.level === undefined ? new LazyLogger(logger, bindings, options) : logger.child(bindings, options)
