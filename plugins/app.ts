@@ -4,7 +4,7 @@ import type { Config } from '../src/config.js'
 import { openStore } from '../src/store/open-store.js'
 import type { Store } from '../src/store/store.js'
 import type { Clock } from '../src/types.js'
-import metrics from './app/metrics.js'
+import metrics, { createMetrics } from './app/metrics.js'
 import docs from './external/swagger.js'
 import drain from './app/drain.js'
 import jsonBody from './app/json-body.js'
@@ -66,7 +66,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(validation)
   await app.register(jsonBody)
   await app.register(drain)
-  await app.register(services, { config, store, clock, scheduler: options.scheduler ?? true })
+  await app.register(services, { config, store, metrics: createMetrics(config), clock, scheduler: options.scheduler ?? true })
   await app.register(metrics)
   await app.register(docs)
   await app.register(healthRoutes)

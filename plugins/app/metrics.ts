@@ -1,12 +1,13 @@
-// Prometheus metrics at GET /metrics: one prom-client registry per app, fed by the HTTP layer, the cache, the store and rotations.
+// Prometheus metrics: the counters the services report to (createMetrics), and the plugin that adds scrape-time gauges, request timings and GET /metrics.
 import type { EventEmitter } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type GaugeConfiguration } from 'prom-client'
 import { RequestHistogram } from './request-histogram.js'
+import type { Config } from '../../src/config.js'
 import type { KeyState } from '../../src/keys/key-state.js'
-import { toProblem } from '../app/problem.js'
-import { STORE_OPERATIONS, type Metrics, type StoreOperation } from '../app/services.js'
+import { toProblem } from './problem.js'
+import { STORE_OPERATIONS, type Metrics, type StoreOperation } from './services.js'
 
 const ISSUE_ROUTE = '/v1/tenants/:tenant/tokens'
 const KEY_STATES: readonly KeyState[] = ['pending', 'active', 'retiring', 'retired', 'revoked']
@@ -25,21 +26,16 @@ export function tenantLabeller (max: number): (tenant: string) => string {
   }
 }
 
-export default fp(async function metrics (app: FastifyInstance) {
-  const { cache, clock, config, store } = app.tokenmint
+/**
+ * The counters the services and routes report to, on a prom-client registry of the app's own. The app builds them
+ * before its services, so every caller has them from the start; the metrics plugin exposes the registry.
+ */
+export function createMetrics (config: Pick<Config, 'metricsTenantLabelMax'>): Metrics {
   const registry = new Registry()
   const registers = [registry]
   const tenantLabel = tenantLabeller(config.metricsTenantLabelMax)
-  /** A gauge computed at scrape time. */
-  const scraped = <T extends string>(configuration: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T> => new Gauge({ ...configuration, registers })
   collectDefaultMetrics({ register: registry })
 
-  const requestDuration = new RequestHistogram(
-    'tokenmint_http_request_duration_seconds',
-    'Time to answer an HTTP request, by method, route pattern and status code',
-    REQUEST_BUCKETS,
-    registry
-  )
   // Issuance is counted in plain fields on the hot path (found by tenant label, no key to build) and handed to the
   // counter at each scrape. Keyed by label, not tenant id: the tenants past the label cap share one "other" entry,
   // so the lookup stays in a small, hot table however many tenants there are.
@@ -60,12 +56,6 @@ export default fp(async function metrics (app: FastifyInstance) {
         }
       }
     }
-  })
-  const issuanceErrors = new Counter({
-    name: 'tokenmint_issuance_errors_total',
-    help: 'Problem responses of the issuance route (POST /v1/tenants/:tenant/tokens), by problem code',
-    labelNames: ['code'] as const,
-    registers
   })
   const rotations = new Counter({
     name: 'tokenmint_key_rotations_total',
@@ -100,16 +90,66 @@ export default fp(async function metrics (app: FastifyInstance) {
     registers
   })
   for (const operation of STORE_OPERATIONS) storeErrors.inc({ operation }, 0)
+
+  return {
+    registry,
+    rateLimited: tenant => rateLimited.inc({ tenant: tenantLabel(tenant) }),
+    rateLimiterErrors: () => rateLimiterErrors.inc(),
+    tokenIssued: (tenant, profile, alg) => {
+      const label = tenantLabel(tenant)
+      let list = issuedByLabel.get(label)
+      let issued: Issued | undefined
+      for (const entry of list ?? []) {
+        if (entry.profile === profile && entry.alg === alg) issued = entry
+      }
+      if (issued === undefined) {
+        const labels = { tenant: label, profile, alg }
+        if (issuedSeries >= 100_000) {
+          tokensIssued.inc(labels)
+          return
+        }
+        issued = { profile, alg, labels, uncounted: 0 }
+        if (list === undefined) {
+          list = []
+          issuedByLabel.set(label, list)
+        }
+        list.push(issued)
+        issuedSeries++
+      }
+      issued.uncounted++
+    },
+    keyRotated: trigger => rotations.inc({ trigger }),
+    storeCall: (operation: StoreOperation, ms: number, failed: boolean): void => {
+      storeDuration.observe({ operation }, ms / 1000)
+      if (failed) storeErrors.inc({ operation })
+    }
+  }
+}
+
+export default fp(async function metrics (app: FastifyInstance) {
+  const { cache, clock, metrics, store } = app.tokenmint
+  const { registry, storeCall } = metrics
+  const registers = [registry]
+  /** A gauge computed at scrape time. */
+  const scraped = <T extends string>(configuration: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T> => new Gauge({ ...configuration, registers })
+
+  const requestDuration = new RequestHistogram(
+    'tokenmint_http_request_duration_seconds',
+    'Time to answer an HTTP request, by method, route pattern and status code',
+    REQUEST_BUCKETS,
+    registry
+  )
+  const issuanceErrors = new Counter({
+    name: 'tokenmint_issuance_errors_total',
+    help: 'Problem responses of the issuance route (POST /v1/tenants/:tenant/tokens), by problem code',
+    labelNames: ['code'] as const,
+    registers
+  })
   const redisErrors = new Counter({
     name: 'tokenmint_redis_connection_errors_total',
     help: 'Error events of the Redis command connection (refused or lost connections, reconnect failures)',
     registers
   })
-
-  const storeCall = (operation: StoreOperation, ms: number, failed: boolean): void => {
-    storeDuration.observe({ operation }, ms / 1000)
-    if (failed) storeErrors.inc({ operation })
-  }
 
   scraped({
     name: 'tokenmint_store_up',
@@ -171,38 +211,6 @@ export default fp(async function metrics (app: FastifyInstance) {
     requestDuration.observe(series, seconds)
   }
 
-  const metricsApi: Metrics = {
-    rateLimited: tenant => rateLimited.inc({ tenant: tenantLabel(tenant) }),
-    rateLimiterErrors: () => rateLimiterErrors.inc(),
-    tokenIssued: (tenant, profile, alg) => {
-      const label = tenantLabel(tenant)
-      let list = issuedByLabel.get(label)
-      let issued: Issued | undefined
-      for (const entry of list ?? []) {
-        if (entry.profile === profile && entry.alg === alg) issued = entry
-      }
-      if (issued === undefined) {
-        const labels = { tenant: label, profile, alg }
-        if (issuedSeries >= 100_000) {
-          tokensIssued.inc(labels)
-          return
-        }
-        issued = { profile, alg, labels, uncounted: 0 }
-        if (list === undefined) {
-          list = []
-          issuedByLabel.set(label, list)
-        }
-        list.push(issued)
-        issuedSeries++
-      }
-      issued.uncounted++
-    },
-    keyRotated: trigger => rotations.inc({ trigger }),
-    storeCall,
-    httpRequest: observeRequest
-  }
-  app.tokenmint.metrics = metricsApi
-
   const redis = (store as { redis?: EventEmitter }).redis
   const onRedisError = (): void => { redisErrors.inc() }
   redis?.on('error', onRedisError)
@@ -219,7 +227,6 @@ export default fp(async function metrics (app: FastifyInstance) {
   })
   app.addHook('onClose', async () => {
     redis?.off('error', onRedisError)
-    if (app.tokenmint.metrics === metricsApi) app.tokenmint.metrics = undefined
     registry.clear()
   })
 

@@ -88,10 +88,10 @@ export default async function tenantApi (fastify: FastifyInstance) {
       : {
           store: redisRateStore(redis, `${config.redisPrefix}rl:`, err => {
             app.log.warn({ err: { message: (err as Error).message } }, 'rate limiter store failed: request let through')
-            app.tokenmint.metrics?.rateLimiterErrors()
+            app.tokenmint.metrics.rateLimiterErrors()
           })
         }),
-    onExceeded: request => app.tokenmint.metrics?.rateLimited(runtimeOf(request).id),
+    onExceeded: request => app.tokenmint.metrics.rateLimited(runtimeOf(request).id),
     errorResponseBuilder: (_request, context) => new TokenmintError('RATE_LIMITED', `rate limit of ${context.max} exceeded, retry in ${context.after}`)
   })
 
@@ -107,7 +107,7 @@ export default async function tenantApi (fastify: FastifyInstance) {
   }, async (request, reply) => {
     const runtime = runtimeOf(request)
     const issued = await runtime.issue(request.body, clock())
-    app.tokenmint.metrics?.tokenIssued(request.params.tenant, runtime.profileName, issued.alg)
+    app.tokenmint.metrics.tokenIssued(request.params.tenant, runtime.profileName, issued.alg)
     return await reply.code(201).send(issued)
   })
 

@@ -44,7 +44,7 @@ export default async function keyRoutes (fastify: FastifyInstance) {
     }
   }, async (request, reply) => {
     const rotated = await admin.rotate(request.params.tenant, request.body ?? {}, actorOf(request))
-    app.tokenmint.metrics?.keyRotated('manual')
+    app.tokenmint.metrics.keyRotated('manual')
     return await reply.code(201).send(rotated)
   })
 
