@@ -1,15 +1,10 @@
 // The operator tree under /v1/admin: one onRequest hook checks the admin token in constant time.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { bearerToken, safeEqual } from '../../../src/api-keys.js'
-import type { Actor } from '../../../src/admin-service.js'
 import { TokenmintError } from '../../../src/errors.js'
 import auditRoutes from './audit.js'
 import keyRoutes from './keys.js'
 import tenantRoutes from './tenants.js'
-
-export function actorOf (request: FastifyRequest): Actor {
-  return { actor: 'admin', ip: request.ip }
-}
 
 export default async function adminRoutes (app: FastifyInstance) {
   const adminToken = app.tokenmint.config.adminToken

@@ -6,7 +6,7 @@ import type { KeyInput } from '../../../src/admin-service.js'
 import { TenantParams, Warnings, problems } from '../../schemas/common.js'
 import { KeyCreate, KeyCreated, KeyView, RotateInput } from '../../schemas/keys.js'
 import { RotationInput, Tenant } from '../../schemas/tenant.js'
-import { actorOf } from './index.js'
+import { actorOf } from './actor.js'
 
 const security = [{ adminToken: [] }]
 const KidParams = Type.Object({ tenant: TenantParams.properties.tenant, kid: Type.String({ minLength: 1, maxLength: 128 }) })

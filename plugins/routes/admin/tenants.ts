@@ -6,7 +6,7 @@ import type { TenantInput, TenantPatch as TenantPatchInput } from '../../../src/
 import { TenantParams, problems } from '../../schemas/common.js'
 import { ApiKeyCreate, ApiKeyCreated, ApiKeyView } from '../../schemas/keys.js'
 import { ListQuery, Tenant, TenantCreate, TenantList, TenantPatch } from '../../schemas/tenant.js'
-import { actorOf } from './index.js'
+import { actorOf } from './actor.js'
 
 const security = [{ adminToken: [] }]
 
