@@ -1,9 +1,9 @@
 // Prometheus metrics: the counters the services report to (createMetrics), and the plugin that adds scrape-time gauges, request timings and GET /metrics.
 import type { EventEmitter } from 'node:events'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type GaugeConfiguration } from 'prom-client'
-import { RequestHistogram } from './request-histogram.js'
+import { RequestHistogram, type HistogramSeries } from './request-histogram.js'
 import type { Config } from '../../src/config.js'
 import type { KeyState } from '../../src/keys/key-state.js'
 import { toProblem } from './problem.js'
@@ -14,6 +14,9 @@ const KEY_STATES: readonly KeyState[] = ['pending', 'active', 'retiring', 'retir
 /** Seconds; most requests here take well under a millisecond. */
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+
+/** A route option's hooks as a list. */
+const hooksOf = <T>(hooks: T | T[] | undefined): T[] => hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
 
 /** The tenant label: the first `max` distinct tenants keep their id, every later one is counted as "other". */
 export function tenantLabeller (max: number): (tenant: string) => string {
@@ -204,27 +207,46 @@ export default fp(async function metrics (app: FastifyInstance) {
     }
   })
 
-  /** Counts one answered request; the series is found by one string key. */
-  function observeRequest (method: string, route: string, statusCode: number, seconds: number): void {
-    const key = `${method} ${route} ${statusCode}`
-    const series = requestDuration.find(key) ?? requestDuration.add(key, { method, route, status_code: statusCode })
-    requestDuration.observe(series, seconds)
+  /** The request series of one route pattern, found by method and status code among the few the route has seen. */
+  function routeSeries (route: string): (method: string, statusCode: number) => HistogramSeries {
+    const known: Array<{ method: string, statusCode: number, series: HistogramSeries }> = []
+    return (method, statusCode) => {
+      for (const entry of known) {
+        if (entry.statusCode === statusCode && entry.method === method) return entry.series
+      }
+      const key = `${method} ${route} ${statusCode}`
+      const series = requestDuration.find(key) ?? requestDuration.add(key, { method, route, status_code: statusCode })
+      known.push({ method, statusCode, series })
+      return series
+    }
   }
 
   const redis = (store as { redis?: EventEmitter }).redis
   const onRedisError = (): void => { redisErrors.inc() }
   redis?.on('error', onRedisError)
 
-  // Hot path: one callback hook; Fastify already timed the request.
-  app.addHook('onResponse', function countRequest (request, reply, done) {
-    observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
+  // Every route counts its own requests with a callback hook that knows its pattern, so a request costs no
+  // routeOptions object and no key string; Fastify already timed it.
+  app.addHook('onRoute', route => {
+    const seriesOf = routeSeries(route.url)
+    const countRequest: onResponseHookHandler = (request, reply, done) => {
+      requestDuration.observe(seriesOf(request.method, reply.statusCode), reply.elapsedTime / 1000)
+      done()
+    }
+    route.onResponse = [...hooksOf(route.onResponse), countRequest]
+    if (route.url === ISSUE_ROUTE) route.onError = [...hooksOf(route.onError), countIssuanceError]
+  })
+  // A request no route matched (the 404 handler, a URL the router refused) is counted by the app-wide hook.
+  const unmatched = routeSeries('unmatched')
+  app.addHook('onResponse', function countUnmatched (request, reply, done) {
+    if (request.is404) requestDuration.observe(unmatched(request.method, reply.statusCode), reply.elapsedTime / 1000)
     done()
   })
-  // Runs only for errors, before the error handler turns them into problem+json with the same code.
-  app.addHook('onError', function countIssuanceError (request, _reply, error, done) {
-    if (request.routeOptions.url === ISSUE_ROUTE) issuanceErrors.inc({ code: toProblem(error).code })
+  /** Runs only for errors, before the error handler turns them into problem+json with the same code. */
+  function countIssuanceError (_request: FastifyRequest, _reply: FastifyReply, error: FastifyError, done: () => void): void {
+    issuanceErrors.inc({ code: toProblem(error).code })
     done()
-  })
+  }
   app.addHook('onClose', async () => {
     redis?.off('error', onRedisError)
     registry.clear()
