@@ -236,7 +236,7 @@ export default fp(async function metrics (app: FastifyInstance) {
     route.onResponse = [...hooksOf(route.onResponse), countRequest]
     if (route.url === ISSUE_ROUTE) route.onError = [...hooksOf(route.onError), countIssuanceError]
   })
-  // A request no route matched (the 404 handler, a URL the router refused) is counted by the app-wide hook.
+  // A request no route matched (the 404 handler) is counted by the app-wide hook, as "unmatched".
   const unmatched = routeSeries('unmatched')
   app.addHook('onResponse', function countUnmatched (request, reply, done) {
     if (request.is404) requestDuration.observe(unmatched(request.method, reply.statusCode), reply.elapsedTime / 1000)

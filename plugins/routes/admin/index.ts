@@ -11,6 +11,7 @@ export default async function adminRoutes (app: FastifyInstance) {
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request.headers.authorization)
     if (token === undefined) throw new TokenmintError('UNAUTHORIZED', 'the admin token is missing (Authorization: Bearer <ADMIN_TOKEN>)')
+    // Security: compared in constant time (safeEqual compares the SHA-256 digests of both sides); never with ===.
     if (!safeEqual(token, adminToken)) throw new TokenmintError('UNAUTHORIZED', 'the admin token is not valid')
   })
   // The instance that made a change reads it back at once, without waiting for its own change notice.
