@@ -1,8 +1,11 @@
 // Per-request loggers made on first use: a request that writes no log line never builds its pino child.
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
-import type { Bindings, ChildLoggerOptions } from 'pino'
+import { pino, type Bindings, type ChildLoggerOptions } from 'pino'
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+/** pino gives the method of every disabled level one shared no-op; this is it. */
+const DISABLED = pino({ level: 'silent' }).info
 
 /** One small object per request; the pino child (bindings serialised and redacted) is made only when it logs. */
 class LazyLogger implements FastifyBaseLogger {
@@ -22,9 +25,12 @@ class LazyLogger implements FastifyBaseLogger {
     return this.made
   }
 
+  /**
+   * Until the child exists, a line at a level the parent has disabled (its method is pino's no-op, as the child's
+   * would be) is dropped without building it. Once it exists, the child decides, its own level included.
+   */
   private write (level: Level, args: unknown[]): void {
-    const parent = this.parent as FastifyBaseLogger & { isLevelEnabled?: (l: string) => boolean }
-    if (parent.isLevelEnabled !== undefined && !parent.isLevelEnabled(level)) return
+    if (this.made === undefined && this.parent[level] === DISABLED) return
     (this.real()[level] as (...a: unknown[]) => void)(...args)
   }
 

@@ -47,3 +47,21 @@ t.test('a route with a level of its own gets its child at once', async t => {
   log.debug('route detail')
   t.same(lines, [{ level: 20, reqId: 'req-1', msg: 'route detail' }])
 })
+
+t.test('once a request\'s level is changed, its own level decides', async t => {
+  const { root, lines } = logger('info')
+  const log = make(root)
+  log.level = 'debug'
+  log.debug('now enabled')
+  t.same(lines, [{ level: 20, reqId: 'req-1', msg: 'now enabled' }])
+  t.equal(root.level, 'info', 'the app logger is untouched')
+})
+
+t.test('a parent that is not pino: the child is built and decides', async t => {
+  const seen: string[] = []
+  const line = (level: string) => (message: string) => { seen.push(`${level} ${message}`) }
+  const custom = { level: 'warn', fatal: line('fatal'), error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug'), trace: line('trace'), silent: () => {} } as unknown as FastifyBaseLogger
+  custom.child = () => custom
+  make(custom).info('kept')
+  t.same(seen, ['info kept'])
+})
