@@ -1,16 +1,15 @@
 // The composition root: builds the Fastify app from the config. It never listens.
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from '../src/config.js'
 import { openStore } from '../src/store/open-store.js'
 import type { Store } from '../src/store/store.js'
 import type { Clock } from '../src/types.js'
-import metrics from './external/metrics.js'
+import metrics, { createMetrics } from './app/metrics.js'
 import docs from './external/swagger.js'
 import drain from './app/drain.js'
 import jsonBody from './app/json-body.js'
-import { PreRouter } from './app/pre-router.js'
 import problem, { frameworkErrors } from './app/problem.js'
-import { lazyChildLogger, quietLevel } from './app/request-logger.js'
+import { lazyChildLogger } from './app/request-logger.js'
 import services from './app/services.js'
 import validation from './app/validation.js'
 import adminRoutes from './routes/admin/index.js'
@@ -47,8 +46,6 @@ export const REDACT = [
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
   const clock = options.clock ?? Date.now
-  // Hot public GETs skip Fastify's per-request work, but only where Fastify would not log the request either.
-  const preRouter = quietLevel(config.logLevel) ? new PreRouter() : undefined
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
     bodyLimit: 16 * 1024,
@@ -59,10 +56,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    ...(quietLevel(config.logLevel) ? { logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyChildLogger } : {}),
+    childLoggerFactory: lazyChildLogger,
     forceCloseConnections: 'idle',
-    frameworkErrors,
-    ...(preRouter === undefined ? {} : { serverFactory: preRouter.serverFactory })
+    frameworkErrors
   })
   const store = options.store ?? openStore(config, app.log)
 
@@ -70,11 +66,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(validation)
   await app.register(jsonBody)
   await app.register(drain)
-  await app.register(services, { config, store, clock, scheduler: options.scheduler ?? true })
+  await app.register(services, { config, store, metrics: createMetrics(config), clock, scheduler: options.scheduler ?? true })
   await app.register(metrics)
   await app.register(docs)
   await app.register(healthRoutes)
-  await app.register(jwksRoutes, { preRouter })
+  await app.register(jwksRoutes)
   await app.register(tenantApi)
   await app.register(adminRoutes, { prefix: '/v1/admin' })
   await app.register(dashboardRoutes)

@@ -1,15 +1,11 @@
-// Per-request loggers made on first use: above the info level a request logs only when something goes wrong.
+// Per-request loggers made on first use: a request that writes no log line never builds its pino child.
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
-import type { Bindings, ChildLoggerOptions } from 'pino'
-
-const QUIET = new Set(['warn', 'error', 'fatal', 'silent'])
-
-/** Whether per-request loggers can be lazy: request logs (info) are not written at this level anyway. */
-export function quietLevel (level: string): boolean {
-  return QUIET.has(level)
-}
+import { pino, type Bindings, type ChildLoggerOptions } from 'pino'
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+/** pino gives the method of every disabled level one shared no-op; this is it. */
+const DISABLED = pino({ level: 'silent' }).info
 
 /** One small object per request; the pino child (bindings serialised and redacted) is made only when it logs. */
 class LazyLogger implements FastifyBaseLogger {
@@ -29,9 +25,12 @@ class LazyLogger implements FastifyBaseLogger {
     return this.made
   }
 
+  /**
+   * Until the child exists, a line at a level the parent has disabled (its method is pino's no-op, as the child's
+   * would be) is dropped without building it. Once it exists, the child decides, its own level included.
+   */
   private write (level: Level, args: unknown[]): void {
-    const parent = this.parent as FastifyBaseLogger & { isLevelEnabled?: (l: string) => boolean }
-    if (parent.isLevelEnabled !== undefined && !parent.isLevelEnabled(level)) return
+    if (this.made === undefined && this.parent[level] === DISABLED) return
     (this.real()[level] as (...a: unknown[]) => void)(...args)
   }
 
@@ -45,5 +44,10 @@ class LazyLogger implements FastifyBaseLogger {
   child (bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger { return this.real().child(bindings, options) }
 }
 
+/**
+ * Fastify's childLoggerFactory, the same at every log level: whether a request's child is ever built depends only
+ * on whether something logs at an enabled level. A route with a level of its own gets its child at once, since the
+ * parent's level no longer says what is enabled.
+ */
 export const lazyChildLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger, bindings, options) =>
-  new LazyLogger(logger, bindings, options)
+  options?.level === undefined ? new LazyLogger(logger, bindings, options) : logger.child(bindings, options)

@@ -1,6 +1,7 @@
-// Decorates the app with the core services (store, cache, admin, scheduler) built from the config, and closes them.
+// Decorates the app with the core services (the store and metrics it is given; cache, admin, scheduler built from the config), and closes them.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Registry } from 'prom-client'
 import { AdminService } from '../../src/admin-service.js'
 import { TenantCache } from '../../src/cache/tenant-cache.js'
 import type { Config } from '../../src/config.js'
@@ -15,8 +16,10 @@ import type { Clock } from '../../src/types.js'
 export const STORE_OPERATIONS = ['getSnapshot', 'getVersion', 'ping'] as const
 export type StoreOperation = typeof STORE_OPERATIONS[number]
 
-/** Counters the HTTP layer reports to; filled in by the metrics plugin when it is registered. */
+/** Counters the services and routes report to (built by createMetrics in metrics.ts, before the services). */
 export interface Metrics {
+  /** The app's own registry, which GET /metrics serves. */
+  readonly registry: Registry
   rateLimited: (tenant: string) => void
   rateLimiterErrors: () => void
   tokenIssued: (tenant: string, profile: string, alg: string) => void
@@ -24,12 +27,10 @@ export interface Metrics {
   keyRotated: (trigger: 'manual' | 'scheduled') => void
   /** A store read took `ms` and failed or not. */
   storeCall: (operation: StoreOperation, ms: number, failed: boolean) => void
-  /** An HTTP request answered outside Fastify's lifecycle (a pre-router fast path): route pattern, status, seconds. */
-  httpRequest: (method: string, route: string, statusCode: number, seconds: number) => void
 }
 
 export interface Services {
-  metrics?: Metrics
+  metrics: Metrics
   config: Config
   store: Store
   cache: TenantCache<TenantRuntime>
@@ -48,13 +49,14 @@ declare module 'fastify' {
 export interface ServicesOptions {
   config: Config
   store: Store
+  metrics: Metrics
   clock: Clock
   /** Whether to start the periodic-rotation ticker (tests drive tick() themselves). */
   scheduler: boolean
 }
 
 export default fp(async function services (app: FastifyInstance, options: ServicesOptions) {
-  const { config, store, clock } = options
+  const { config, store, metrics, clock } = options
   const sealer = createSealer(config.masterKey, config.previousMasterKeys)
   const cache = new TenantCache(store, snapshot => new TenantRuntime(snapshot, {
     sealer,
@@ -65,8 +67,8 @@ export default fp(async function services (app: FastifyInstance, options: Servic
     ttlMs: config.cacheTtlMs,
     staleMaxMs: config.staleMaxMs,
     clock,
-    onStoreRead: (ms, failed) => app.tokenmint.metrics?.storeCall('getSnapshot', ms, failed),
-    onVersionCheck: (ms, failed) => app.tokenmint.metrics?.storeCall('getVersion', ms, failed)
+    onStoreRead: (ms, failed) => metrics.storeCall('getSnapshot', ms, failed),
+    onVersionCheck: (ms, failed) => metrics.storeCall('getVersion', ms, failed)
   })
   const keygen = new KeygenPool(config.keygenConcurrency)
   const admin = new AdminService({
@@ -85,10 +87,10 @@ export default fp(async function services (app: FastifyInstance, options: Servic
     onError: (err, tenant) => app.log.warn({ err, tenant }, 'periodic rotation step failed'),
     onRotated: tenant => {
       app.log.info({ tenant }, 'periodic rotation created a new key version')
-      app.tokenmint.metrics?.keyRotated('scheduled')
+      metrics.keyRotated('scheduled')
     }
   })
-  app.decorate('tokenmint', { config, store, cache, admin, keygen, scheduler, clock })
+  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, clock })
   if (options.scheduler) app.addHook('onReady', async () => scheduler.start())
   app.addHook('onClose', async () => {
     await scheduler.stop()

@@ -88,7 +88,7 @@ export default async function tenantApi (fastify: FastifyInstance) {
     nameSpace: 'rl:',
     onError: err => {
       app.log.warn({ err: { message: err.message } }, 'rate limiter store failed: request let through')
-      app.tokenmint.metrics?.rateLimiterErrors()
+      app.tokenmint.metrics.rateLimiterErrors()
     }
   })
   await app.register(rateLimit, {
@@ -98,7 +98,7 @@ export default async function tenantApi (fastify: FastifyInstance) {
     max: request => runtimeOf(request).rateMax,
     timeWindow: request => runtimeOf(request).rateWindowMs,
     store: rateLimitStore(rateCounter),
-    onExceeded: request => app.tokenmint.metrics?.rateLimited(runtimeOf(request).id),
+    onExceeded: request => app.tokenmint.metrics.rateLimited(runtimeOf(request).id),
     errorResponseBuilder: (_request, context) => new TokenmintError('RATE_LIMITED', `rate limit of ${context.max} exceeded, retry in ${context.after}`)
   })
 
@@ -115,7 +115,7 @@ export default async function tenantApi (fastify: FastifyInstance) {
   }, async (request, reply) => {
     const runtime = runtimeOf(request)
     const issued = await runtime.issue(request.body, clock())
-    app.tokenmint.metrics?.tokenIssued(request.params.tenant, runtime.profileName, issued.alg)
+    app.tokenmint.metrics.tokenIssued(request.params.tenant, runtime.profileName, issued.alg)
     return await reply.code(201).send(issued)
   })
 

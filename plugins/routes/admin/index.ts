@@ -1,21 +1,17 @@
 // The operator tree under /v1/admin: one onRequest hook checks the admin token in constant time.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { bearerToken, safeEqual } from '../../../src/api-keys.js'
-import type { Actor } from '../../../src/admin-service.js'
 import { TokenmintError } from '../../../src/errors.js'
 import auditRoutes from './audit.js'
 import keyRoutes from './keys.js'
 import tenantRoutes from './tenants.js'
-
-export function actorOf (request: FastifyRequest): Actor {
-  return { actor: 'admin', ip: request.ip }
-}
 
 export default async function adminRoutes (app: FastifyInstance) {
   const adminToken = app.tokenmint.config.adminToken
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request.headers.authorization)
     if (token === undefined) throw new TokenmintError('UNAUTHORIZED', 'the admin token is missing (Authorization: Bearer <ADMIN_TOKEN>)')
+    // Security: compared in constant time (safeEqual compares the SHA-256 digests of both sides); never with ===.
     if (!safeEqual(token, adminToken)) throw new TokenmintError('UNAUTHORIZED', 'the admin token is not valid')
   })
   // The instance that made a change reads it back at once, without waiting for its own change notice.

@@ -6,7 +6,7 @@ import { TokenmintError } from '../../../src/errors.js'
 import { TenantParams, problems } from '../../../src/schemas/common.js'
 import { KidParamsSchema as KidParams, KeyCreateSchema, KeyCreatedSchema, KeyListSchema, KeyRevokedSchema, KeyRotatedSchema, RotateInputSchema } from '../../../src/schemas/keys.js'
 import { RotationInputSchema, TenantAnswerSchema } from '../../../src/schemas/tenant.js'
-import { actorOf } from './index.js'
+import { actorOf } from './actor.js'
 
 const security = [{ adminToken: [] }]
 
@@ -60,7 +60,7 @@ export default async function keyRoutes (fastify: FastifyInstance) {
     }
   }, async (request, reply) => {
     const rotated = await admin.rotate(request.params.tenant, request.body ?? {}, actorOf(request))
-    app.tokenmint.metrics?.keyRotated('manual')
+    app.tokenmint.metrics.keyRotated('manual')
     return await reply.code(201).send(rotated)
   })
 

@@ -7,7 +7,7 @@ import { profileOptionsDocument } from '../../../src/profiles/index.js'
 import { TenantParams, problems } from '../../../src/schemas/common.js'
 import { ApiKeyCreateSchema, ApiKeyCreatedSchema, ApiKeyListSchema } from '../../../src/schemas/keys.js'
 import { ListQuerySchema, TenantAnswerSchema, TenantCreateSchema, TenantListSchema, TenantPatchSchema, TenantViewSchema, type TenantAnswer } from '../../../src/schemas/tenant.js'
-import { actorOf } from './index.js'
+import { actorOf } from './actor.js'
 
 const security = [{ adminToken: [] }]
 

@@ -1,7 +1,11 @@
-// Public verifier routes: JWKS contents and HTTP caching, OIDC discovery, and a verifier that sees no failure across a rotation.
+// Public verifier routes: JWKS contents and HTTP caching over real sockets at every log level, OIDC discovery, and a verifier that sees no failure across a rotation.
+import { request as httpRequest } from 'node:http'
+import { Writable } from 'node:stream'
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JWTVerifyGetKey } from 'jose'
 import t, { type Test } from 'tap'
-import { build, FakeClock } from '../../helpers/build.js'
+import { REDACT, buildApp } from '../../../plugins/app.js'
+import { loadConfig } from '../../../src/config.js'
+import { ADMIN_TOKEN, MASTER_KEY, build, FakeClock } from '../../helpers/build.js'
 import { es256Tenant } from '../../helpers/key-lifecycle.js'
 import { adminHeaders, createTenant, issue } from '../../helpers/tenants.js'
 
@@ -112,6 +116,103 @@ t.test('ETag and If-None-Match, and a Cache-Control that lets no cache keep the 
       t.equal(changed.statusCode, 200, 'a published key changes the document and its ETag')
       t.not(changed.headers.etag, etag)
       t.equal(changed.json().keys.length, 2)
+    })
+  }
+})
+
+interface Answer { status: number, headers: Record<string, string | string[] | undefined>, body: string }
+
+/** One HTTP/1.1 request over a real socket (fetch cannot send a GET with a body). */
+function send (url: string, options: { method?: string, headers?: Record<string, string>, body?: string } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers }, res => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', chunk => { body += chunk })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+    })
+    req.on('error', reject)
+    req.end(options.body)
+  })
+}
+
+t.test('over a socket: the 200 and 304 headers, each answer counted under its route pattern', async t => {
+  const { app, url } = await build(t, { listen: true })
+  await createTenant(app, es256Tenant('wire'))
+  for (const path of ['/v1/tenants/wire/jwks.json', '/t/wire/.well-known/jwks.json']) {
+    const ok = await send(`${url}${path}`)
+    t.equal(ok.status, 200, path)
+    t.same(Object.keys(JSON.parse(ok.body)), ['keys'])
+    t.match(ok.headers, {
+      etag: /^"[A-Za-z0-9_-]{27}"$/,
+      'cache-control': /^public, max-age=\d+, stale-while-revalidate=\d+$/,
+      'access-control-allow-origin': '*',
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(ok.body))
+    })
+    t.equal((await send(`${url}${path}`)).body, ok.body, 'the same bytes again')
+
+    const revalidated = await send(`${url}${path}`, { headers: { 'if-none-match': `W/${String(ok.headers.etag)}` } })
+    t.equal(revalidated.status, 304)
+    t.equal(revalidated.body, '')
+    t.equal(revalidated.headers.etag, ok.headers.etag)
+    t.match(revalidated.headers, { 'cache-control': /^public, max-age=\d+/, 'access-control-allow-origin': '*' })
+    t.equal(revalidated.headers['content-type'], undefined, 'a 304 has no type')
+    t.equal(revalidated.headers['content-length'], undefined, 'nor a length')
+  }
+  const metrics = (await app.inject('/metrics')).body
+  t.match(metrics, /tokenmint_http_request_duration_seconds_count\{method="GET",route="\/t\/:tenant\/.well-known\/jwks.json",status_code="304"\} 1\n/)
+  t.match(metrics, /tokenmint_http_request_duration_seconds_count\{method="GET",route="\/v1\/tenants\/:tenant\/jwks.json",status_code="200"\} 2\n/)
+})
+
+t.test('HEAD, a query string and a GET with a body are answered; a malformed or unknown tenant is not', async t => {
+  const { app, url } = await build(t, { listen: true })
+  await createTenant(app, es256Tenant('edges'))
+  const cases: Array<[string, Parameters<typeof send>[1], number]> = [
+    ['/t/edges/.well-known/jwks.json?fresh=1', {}, 200],
+    ['/t/edges/.well-known/jwks.json', { method: 'HEAD' }, 200],
+    ['/t/edges/.well-known/jwks.json', { headers: { 'content-type': 'application/json', 'content-length': '2' }, body: '{}' }, 200],
+    ['/t/nobody/.well-known/jwks.json', {}, 404],
+    ['/t/Edges/.well-known/jwks.json', {}, 400],
+    ['/t/edges/extra/.well-known/jwks.json', {}, 404]
+  ]
+  for (const [path, options, status] of cases) {
+    t.equal((await send(`${url}${path}`, options)).status, status, `${options?.method ?? 'GET'} ${path}`)
+  }
+})
+
+t.test('a tenant not cached yet is read from the store once, then answered from the cache', async t => {
+  const { app, url } = await build(t, { listen: true })
+  await createTenant(app, es256Tenant('cold'))
+  app.tokenmint.cache.drop('cold')
+  const { misses } = app.tokenmint.cache.stats
+  const first = await send(`${url}/v1/tenants/cold/jwks.json`)
+  t.equal(first.status, 200)
+  t.equal(app.tokenmint.cache.stats.misses, misses + 1, 'the first request reads the store')
+  t.equal((await send(`${url}/v1/tenants/cold/jwks.json`)).body, first.body)
+  t.equal(app.tokenmint.cache.stats.misses, misses + 1, 'the next one is answered from the cache')
+})
+
+t.test('at every log level the JWKS goes through Fastify\'s router and hooks, and logs its request only where the level says', async t => {
+  for (const level of ['silent', 'warn', 'info']) {
+    await t.test(level, async t => {
+      const lines: string[] = []
+      const stream = new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } })
+      const app = await buildApp({
+        config: loadConfig({ ADMIN_TOKEN, MASTER_KEY, LOG_LEVEL: level }),
+        logger: { level, stream, redact: { paths: REDACT, censor: '[redacted]' } },
+        scheduler: false
+      })
+      let hooked = 0
+      app.addHook('onRequest', async () => { hooked++ })
+      t.teardown(async () => { await app.close() })
+      const url = await app.listen({ port: 0, host: '127.0.0.1' })
+      await createTenant(app, es256Tenant('logged'))
+      const before = { hooked, lines: lines.length }
+      t.equal((await send(`${url}/t/logged/.well-known/jwks.json`)).status, 200)
+      t.equal(hooked, before.hooked + 1, 'the onRequest hook saw it')
+      const logged = lines.slice(before.lines).filter(line => line.includes('/t/logged/.well-known/jwks.json'))
+      t.equal(logged.length, level === 'info' ? 1 : 0, `the incoming request is logged at info only (${level})`)
     })
   }
 })

@@ -1,17 +1,20 @@
-// Prometheus metrics at GET /metrics: one prom-client registry per app, fed by the HTTP layer, the cache, the store and rotations.
-import type { FastifyInstance } from 'fastify'
+// Prometheus metrics: the counters the services report to (createMetrics), and the plugin that adds scrape-time gauges, request timings and GET /metrics.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type GaugeConfiguration } from 'prom-client'
-import { RequestHistogram } from './request-histogram.js'
-import type { KeyState } from '../../src/keys/key-state.js'
-import { toProblem } from '../app/problem.js'
-import { STORE_OPERATIONS, type Metrics, type StoreOperation } from '../app/services.js'
+import { RequestHistogram, type HistogramSeries } from './request-histogram.js'
+import type { Config } from '../../src/config.js'
+import { KEY_STATES, type KeyState } from '../../src/keys/key-state.js'
+import { toProblem } from './problem.js'
+import { STORE_OPERATIONS, type Metrics, type StoreOperation } from './services.js'
 
 const ISSUE_ROUTE = '/v1/tenants/:tenant/tokens'
-const KEY_STATES: readonly KeyState[] = ['pending', 'active', 'retiring', 'retired', 'revoked']
 /** Seconds; most requests here take well under a millisecond. */
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+
+/** A route option's hooks as a list. */
+const hooksOf = <T>(hooks: T | T[] | undefined): T[] => hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]
 
 /** The tenant label: the first `max` distinct tenants keep their id, every later one is counted as "other". */
 export function tenantLabeller (max: number): (tenant: string) => string {
@@ -24,21 +27,16 @@ export function tenantLabeller (max: number): (tenant: string) => string {
   }
 }
 
-export default fp(async function metrics (app: FastifyInstance) {
-  const { cache, clock, config, store } = app.tokenmint
+/**
+ * The counters the services and routes report to, on a prom-client registry of the app's own. The app builds them
+ * before its services, so every caller has them from the start; the metrics plugin exposes the registry.
+ */
+export function createMetrics (config: Pick<Config, 'metricsTenantLabelMax'>): Metrics {
   const registry = new Registry()
   const registers = [registry]
   const tenantLabel = tenantLabeller(config.metricsTenantLabelMax)
-  /** A gauge computed at scrape time. */
-  const scraped = <T extends string>(configuration: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T> => new Gauge({ ...configuration, registers })
   collectDefaultMetrics({ register: registry })
 
-  const requestDuration = new RequestHistogram(
-    'tokenmint_http_request_duration_seconds',
-    'Time to answer an HTTP request, by method, route pattern and status code',
-    REQUEST_BUCKETS,
-    registry
-  )
   // Issuance is counted in plain fields on the hot path (found by tenant label, no key to build) and handed to the
   // counter at each scrape. Keyed by label, not tenant id: the tenants past the label cap share one "other" entry,
   // so the lookup stays in a small, hot table however many tenants there are.
@@ -59,12 +57,6 @@ export default fp(async function metrics (app: FastifyInstance) {
         }
       }
     }
-  })
-  const issuanceErrors = new Counter({
-    name: 'tokenmint_issuance_errors_total',
-    help: 'Problem responses of the issuance route (POST /v1/tenants/:tenant/tokens), by problem code',
-    labelNames: ['code'] as const,
-    registers
   })
   const rotations = new Counter({
     name: 'tokenmint_key_rotations_total',
@@ -99,16 +91,66 @@ export default fp(async function metrics (app: FastifyInstance) {
     registers
   })
   for (const operation of STORE_OPERATIONS) storeErrors.inc({ operation }, 0)
+
+  return {
+    registry,
+    rateLimited: tenant => rateLimited.inc({ tenant: tenantLabel(tenant) }),
+    rateLimiterErrors: () => rateLimiterErrors.inc(),
+    tokenIssued: (tenant, profile, alg) => {
+      const label = tenantLabel(tenant)
+      let list = issuedByLabel.get(label)
+      let issued: Issued | undefined
+      for (const entry of list ?? []) {
+        if (entry.profile === profile && entry.alg === alg) issued = entry
+      }
+      if (issued === undefined) {
+        const labels = { tenant: label, profile, alg }
+        if (issuedSeries >= 100_000) {
+          tokensIssued.inc(labels)
+          return
+        }
+        issued = { profile, alg, labels, uncounted: 0 }
+        if (list === undefined) {
+          list = []
+          issuedByLabel.set(label, list)
+        }
+        list.push(issued)
+        issuedSeries++
+      }
+      issued.uncounted++
+    },
+    keyRotated: trigger => rotations.inc({ trigger }),
+    storeCall: (operation: StoreOperation, ms: number, failed: boolean): void => {
+      storeDuration.observe({ operation }, ms / 1000)
+      if (failed) storeErrors.inc({ operation })
+    }
+  }
+}
+
+export default fp(async function metrics (app: FastifyInstance) {
+  const { cache, clock, metrics, store } = app.tokenmint
+  const { registry, storeCall } = metrics
+  const registers = [registry]
+  /** A gauge computed at scrape time. */
+  const scraped = <T extends string>(configuration: Omit<GaugeConfiguration<T>, 'registers'>): Gauge<T> => new Gauge({ ...configuration, registers })
+
+  const requestDuration = new RequestHistogram(
+    'tokenmint_http_request_duration_seconds',
+    'Time to answer an HTTP request, by method, route pattern and status code',
+    REQUEST_BUCKETS,
+    registry
+  )
+  const issuanceErrors = new Counter({
+    name: 'tokenmint_issuance_errors_total',
+    help: 'Problem responses of the issuance route (POST /v1/tenants/:tenant/tokens), by problem code',
+    labelNames: ['code'] as const,
+    registers
+  })
   const redisErrors = new Counter({
     name: 'tokenmint_redis_connection_errors_total',
     help: 'Error events of the Redis command connection (refused or lost connections, reconnect failures)',
     registers
   })
-
-  const storeCall = (operation: StoreOperation, ms: number, failed: boolean): void => {
-    storeDuration.observe({ operation }, ms / 1000)
-    if (failed) storeErrors.inc({ operation })
-  }
 
   scraped({
     name: 'tokenmint_store_up',
@@ -163,60 +205,46 @@ export default fp(async function metrics (app: FastifyInstance) {
     }
   })
 
-  /** Counts one answered request; the series is found by one string key. */
-  function observeRequest (method: string, route: string, statusCode: number, seconds: number): void {
-    const key = `${method} ${route} ${statusCode}`
-    const series = requestDuration.find(key) ?? requestDuration.add(key, { method, route, status_code: statusCode })
-    requestDuration.observe(series, seconds)
-  }
-
-  const metricsApi: Metrics = {
-    rateLimited: tenant => rateLimited.inc({ tenant: tenantLabel(tenant) }),
-    rateLimiterErrors: () => rateLimiterErrors.inc(),
-    tokenIssued: (tenant, profile, alg) => {
-      const label = tenantLabel(tenant)
-      let list = issuedByLabel.get(label)
-      let issued: Issued | undefined
-      for (const entry of list ?? []) {
-        if (entry.profile === profile && entry.alg === alg) issued = entry
+  /** The request series of one route pattern, found by method and status code among the few the route has seen. */
+  function routeSeries (route: string): (method: string, statusCode: number) => HistogramSeries {
+    const known: Array<{ method: string, statusCode: number, series: HistogramSeries }> = []
+    return (method, statusCode) => {
+      for (const entry of known) {
+        if (entry.statusCode === statusCode && entry.method === method) return entry.series
       }
-      if (issued === undefined) {
-        const labels = { tenant: label, profile, alg }
-        if (issuedSeries >= 100_000) {
-          tokensIssued.inc(labels)
-          return
-        }
-        issued = { profile, alg, labels, uncounted: 0 }
-        if (list === undefined) {
-          list = []
-          issuedByLabel.set(label, list)
-        }
-        list.push(issued)
-        issuedSeries++
-      }
-      issued.uncounted++
-    },
-    keyRotated: trigger => rotations.inc({ trigger }),
-    storeCall,
-    httpRequest: observeRequest
+      const key = `${method} ${route} ${statusCode}`
+      const series = requestDuration.find(key) ?? requestDuration.add(key, { method, route, status_code: statusCode })
+      known.push({ method, statusCode, series })
+      return series
+    }
   }
-  app.tokenmint.metrics = metricsApi
 
   const offConnectionError = store.onConnectionError(() => { redisErrors.inc() })
 
-  // Hot path: one callback hook; Fastify already timed the request.
-  app.addHook('onResponse', function countRequest (request, reply, done) {
-    observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
+  // Every route counts its own requests with a callback hook that knows its pattern, so a request costs no
+  // routeOptions object and no key string; Fastify already timed it.
+  app.addHook('onRoute', route => {
+    const seriesOf = routeSeries(route.url)
+    const countRequest: onResponseHookHandler = (request, reply, done) => {
+      requestDuration.observe(seriesOf(request.method, reply.statusCode), reply.elapsedTime / 1000)
+      done()
+    }
+    route.onResponse = [...hooksOf(route.onResponse), countRequest]
+    if (route.url === ISSUE_ROUTE) route.onError = [...hooksOf(route.onError), countIssuanceError]
+  })
+  // A request no route matched (the 404 handler) is counted by the app-wide hook, as "unmatched".
+  const unmatched = routeSeries('unmatched')
+  app.addHook('onResponse', function countUnmatched (request, reply, done) {
+    if (request.is404) requestDuration.observe(unmatched(request.method, reply.statusCode), reply.elapsedTime / 1000)
     done()
   })
-  // Runs only for errors, before the error handler turns them into problem+json with the same code.
-  app.addHook('onError', function countIssuanceError (request, _reply, error, done) {
-    if (request.routeOptions.url === ISSUE_ROUTE) issuanceErrors.inc({ code: toProblem(error).code })
+  /** Runs only for errors, before the error handler turns them into problem+json with the same code. */
+  function countIssuanceError (_request: FastifyRequest, _reply: FastifyReply, error: FastifyError, done: () => void): void {
+    issuanceErrors.inc({ code: toProblem(error).code })
     done()
-  })
+  }
   app.addHook('onClose', async () => {
     offConnectionError()
-    if (app.tokenmint.metrics === metricsApi) app.tokenmint.metrics = undefined
     registry.clear()
   })
 

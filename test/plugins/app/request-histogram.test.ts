@@ -1,7 +1,7 @@
 // The request histogram gives the same Prometheus samples as prom-client's Histogram for the same observations.
 import { Histogram, Registry } from 'prom-client'
 import t from 'tap'
-import { RequestHistogram } from '../../../plugins/external/request-histogram.js'
+import { RequestHistogram } from '../../../plugins/app/request-histogram.js'
 
 const BUCKETS = [0.001, 0.01, 0.1, 1]
 const OBSERVATIONS: Array<[{ method: string, route: string, status_code: number }, number]> = [

@@ -164,3 +164,27 @@ t.test('the tenant label keeps the first METRICS_TENANT_LABEL_MAX tenants; apps 
   const unauthenticated = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: adminHeaders.authorization.replace(/.$/, 'x') } })
   t.equal(unauthenticated.statusCode, 200, 'no credential is checked')
 })
+
+t.test('each request is counted once, under its route pattern (prefixed, HEAD, errors), or as "unmatched"', async t => {
+  const { app } = await build(t)
+  const tenant = await createTenant(app, { id: 'counted', profile: 'smooch' })
+  const before = (await scrape(app)).samples
+  t.equal((await app.inject({ method: 'HEAD', url: '/healthz' })).statusCode, 200)
+  t.equal((await app.inject('/healthz')).statusCode, 200)
+  t.equal((await app.inject('/v1/admin/tenants/counted')).statusCode, 401)
+  t.equal((await app.inject('/no/such/route')).statusCode, 404)
+  t.equal((await app.inject('/no/such/route')).statusCode, 404)
+  t.equal((await issue(app, 'counted', tenant.apiKey, { userId: 42 })).statusCode, 400)
+  const { samples } = await scrape(app)
+  const added = (labels: Record<string, string>): number => {
+    const name = 'tokenmint_http_request_duration_seconds_count'
+    return (value(samples, name, labels) ?? 0) - (value(before, name, labels) ?? 0)
+  }
+  t.equal(added({ method: 'HEAD', route: '/healthz', status_code: '200' }), 1)
+  t.equal(added({ method: 'GET', route: '/healthz', status_code: '200' }), 1)
+  t.equal(added({ method: 'GET', route: '/v1/admin/tenants/:tenant', status_code: '401' }), 1)
+  t.equal(added({ method: 'GET', route: 'unmatched', status_code: '404' }), 2)
+  t.equal(added({ method: 'POST', route: ISSUE, status_code: '400' }), 1)
+  t.equal(value(samples, 'tokenmint_issuance_errors_total', { code: 'VALIDATION_FAILED' }), 1, 'the issuance route counts its errors')
+  t.equal(value(samples, 'tokenmint_issuance_errors_total', { code: 'UNAUTHORIZED' }), undefined, 'no other route\'s')
+})
