@@ -7,8 +7,8 @@ import { loadConfig } from '../../../src/config.js'
 import { loggerOptions, resolvePinoPretty } from '../../../plugins/app/log-options.js'
 import { MASTER_KEY } from '../../helpers/build.js'
 
-const embedded = loadConfig({ ADMIN_TOKEN: 'an-admin-token-long-enough' })
-const withRedis = loadConfig({ ADMIN_TOKEN: 'an-admin-token-long-enough', MASTER_KEY, REDIS_URL: 'redis://127.0.0.1:6379' })
+const embedded = loadConfig({ ADMIN_TOKEN: 'an-admin-token-long-enough-for-the-config' })
+const withRedis = loadConfig({ ADMIN_TOKEN: 'an-admin-token-long-enough-for-the-config', MASTER_KEY, REDIS_URL: 'redis://127.0.0.1:6379' })
 
 t.test('embedded dev mode on a terminal logs through pino-pretty; anything else logs JSON', async t => {
   const pretty = resolvePinoPretty()
