@@ -21,7 +21,12 @@ export const SceytRequestSchema = Type.Object({
 export type SceytRequest = Static<typeof SceytRequestSchema>
 
 export const SceytOptionsSchema = Type.Object({
-  applicationId: Text('The Sceyt application id, sent as the aid claim', 'Application id')
+  applicationId: Type.String({
+    maxLength: 1024,
+    pattern: '^[^<>\\s]+$',
+    title: 'Application id',
+    description: 'The Sceyt application id, sent as the aid claim (no spaces or angle brackets: a "<...>" placeholder is refused)'
+  })
 }, { additionalProperties: false })
 export type SceytOptions = Static<typeof SceytOptionsSchema>
 
