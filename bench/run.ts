@@ -1,7 +1,7 @@
 // Bench runner: tokenmint (own redis-server, production build) against its baselines with autocannon; medians, targets, JSON report.
 import { cpus, totalmem } from 'node:os'
 import { startBaseline, type RunningServer } from './lib/baselines.js'
-import { CASES, runOrder, STARTUP_CASE, TARGETS, type BaselineId, type ServerId, type TargetContext } from './lib/cases.js'
+import { CASES, KEYGEN_PARALLEL, KEYGEN_TENANT, runOrder, STARTUP_CASE, TARGETS, type BaselineId, type ServerId, type TargetContext } from './lib/cases.js'
 import { measure, stopCurrentLoad, type LoadRequest } from './lib/load.js'
 import { parseOptions, USAGE, type BenchOptions } from './lib/options.js'
 import { killAllSync, stopAll } from './lib/processes.js'
@@ -10,7 +10,7 @@ import { startRedis } from './lib/redis-server.js'
 import { checksTable, evaluateChecks, infoRatios, startupSummary, targetsTable, writeResults, type StartupResult } from './lib/report.js'
 import { summarize, type TargetRecord } from './lib/stats.js'
 import {
-  buildTokenmint, call, createTenant, createTenants, measureStartup, newSettings, sanityCheck, startTokenmint, type BenchAlg
+  buildTokenmint, call, createTenant, createTenants, keepGenerating, measureStartup, newSettings, sanityCheck, startTokenmint, type BenchAlg
 } from './lib/tokenmint.js'
 
 /** Seconds added per measurement for connection set-up and bookkeeping, in the plan. */
@@ -192,6 +192,8 @@ async function main (): Promise<number> {
   const stopping = (): boolean => abortReason !== undefined
 
   const ctx: TargetContext = { single: {}, many: [] }
+  /** Where the background admin work goes (the keygen case). */
+  let adminOf: { baseUrl: string, adminToken: string } | undefined
   const requests = new Map<string, LoadRequest>()
   const fail = (ids: string[], message: string): void => {
     for (const id of ids) {
@@ -260,6 +262,15 @@ async function main (): Promise<number> {
           }
           if (bulk.tenants.length === 0) fail(['tm-many'], `no tenants created: ${bulk.firstError ?? 'stopped'}`)
         }
+        if (tokenmintTargets.some(t => TARGETS[t].background === 'keygen')) {
+          const users = tokenmintTargets.filter(t => TARGETS[t].background === 'keygen')
+          try {
+            await createTenant(tokenmint.baseUrl, tokenmint.adminToken, KEYGEN_TENANT, 'RS256')
+            adminOf = { baseUrl: tokenmint.baseUrl, adminToken: tokenmint.adminToken }
+          } catch (err) {
+            fail(users, (err as Error).message)
+          }
+        }
         if (tokenmintTargets.includes('tm-jwks') && ctx.single.RS256 !== undefined) {
           const jwks = await call(tokenmint.baseUrl, 'GET', `/v1/tenants/${ctx.single.RS256.id}/jwks.json`)
           const keys = (jwks.body as { keys?: unknown[] } | undefined)?.keys
@@ -307,7 +318,16 @@ async function main (): Promise<number> {
       const server = servers.get(TARGETS[id].server)
       const request = requests.get(id)
       if (server === undefined || request === undefined) return true
+      const background = TARGETS[id].background === 'keygen' && adminOf !== undefined
+        ? keepGenerating(adminOf.baseUrl, adminOf.adminToken, KEYGEN_TENANT, KEYGEN_PARALLEL)
+        : undefined
       const m = await measure(server.port, server.pid, request, { connections: options.connections, durationS: options.durationS, warmupS, shouldStop: stopping })
+      if (background !== undefined) {
+        const keygen = await background.stop()
+        log(`[run ${run + 1}/${options.runs}] ${id.padEnd(14)} background: ${keygen.generated} RSA-4096 keys generated, ${keygen.failed} failed${keygen.firstError !== undefined ? ` (${keygen.firstError})` : ''}`)
+        const record = records.get(id)
+        if (keygen.generated === 0 && record !== undefined) record.error ??= `no RSA-4096 key was generated during the measurement: ${keygen.firstError ?? 'none finished'}`
+      }
       // A measurement cut short by a signal or the watchdog is not kept.
       if (m === undefined || (stopping() && m.durationS < options.durationS * 0.9)) return false
       records.get(id)?.runs.push({ run: run + 1, ...m })

@@ -99,9 +99,9 @@ function slope (points: Array<[number, number]>): number {
   return sxx === 0 ? 0 : points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx
 }
 
-async function heapUsedMb (baseUrl: string): Promise<number | undefined> {
+async function heapUsedMb (baseUrl: string, adminToken: string): Promise<number | undefined> {
   try {
-    const metrics = await call(baseUrl, 'GET', '/metrics')
+    const metrics = await call(baseUrl, 'GET', '/metrics', { token: adminToken })
     const match = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics.text)
     return match === null ? undefined : round(Number(match[1]) / MB)
   } catch {
@@ -308,7 +308,7 @@ async function main (): Promise<number> {
       const clientS = (cpu.client.user + cpu.client.system - cpuBefore.client.user - cpuBefore.client.system) / 1e6 + cpu.redis - cpuBefore.redis
       const machineS = cpu.machine !== undefined && cpuBefore.machine !== undefined ? cpu.machine.busy - cpuBefore.machine.busy : undefined
       cpuBefore = cpu
-      pending.push(heapUsedMb(server.baseUrl).then(heap => {
+      pending.push(heapUsedMb(server.baseUrl, server.adminToken).then(heap => {
         const sample: Sample = { ...window, rssMb: round((rss?.rssBytes ?? 0) / MB) }
         if (heap !== undefined) sample.heapUsedMb = heap
         if (serverS !== undefined) sample.serverCpu = Math.round((serverS / wall) * 100)

@@ -27,6 +27,8 @@ export interface Config {
   masterKey: MasterKey
   previousMasterKeys: MasterKey[]
   adminToken: string
+  /** Bearer token that may scrape GET /metrics besides the admin credential; unset: the admin credential only. */
+  metricsToken?: string
   logLevel: LogLevel
   cacheMaxTenants: number
   cacheTtlMs: number
@@ -142,6 +144,11 @@ export function loadConfig (env: Env = process.env): Config {
     throw new ConfigError('ADMIN_TOKEN', `must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters`)
   }
 
+  const metricsToken = env.METRICS_TOKEN !== undefined && env.METRICS_TOKEN !== '' ? env.METRICS_TOKEN : undefined
+  if (metricsToken !== undefined && metricsToken.length < ADMIN_TOKEN_MIN_LENGTH) {
+    throw new ConfigError('METRICS_TOKEN', `must be at least ${ADMIN_TOKEN_MIN_LENGTH} characters`)
+  }
+
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
 
@@ -173,6 +180,7 @@ export function loadConfig (env: Env = process.env): Config {
     masterKey,
     previousMasterKeys,
     adminToken,
+    metricsToken,
     logLevel,
     cacheMaxTenants: integer(env, 'CACHE_MAX_TENANTS', 10000, 1, 10_000_000),
     cacheTtlMs: integer(env, 'CACHE_TTL_MS', 30_000, 0, 86_400_000),

@@ -29,8 +29,15 @@ export interface TargetDef {
   needs: BenchAlg[]
   /** Needs the many-tenants set. */
   needsMany?: boolean
+  /** Admin work kept running while the target is measured: `keygen` = KEYGEN_PARALLEL RSA-4096 generations at all times. */
+  background?: 'keygen'
   request: (ctx: TargetContext) => LoadRequest
 }
+
+/** RSA-4096 generations kept running (on another tenant) during the keygen measurement. */
+export const KEYGEN_PARALLEL = 3
+/** The tenant the background generations add their keys to. */
+export const KEYGEN_TENANT = 'bench-keygen'
 
 const BASELINE_AUTH = 'Bearer tm_bench_baseline_0000000000000000000000000000000000000000000'
 const baselineIssue = (): LoadRequest => ({
@@ -60,6 +67,7 @@ export const TARGETS: Record<string, TargetDef> = Object.fromEntries(([
   { id: 'express-hs256', label: BASELINES['express-hs256'].label, server: 'express-hs256', needs: [], request: baselineIssue },
   { id: 'tm-many', label: 'tokenmint HS256, random tenant of many', server: 'tokenmint', needs: [], needsMany: true, request: randomTenantRequest },
   { id: 'tm-rs256', label: 'tokenmint RS256 (custom)', server: 'tokenmint', needs: ['RS256'], request: tokenmintIssue('RS256') },
+  { id: 'tm-rs256-keygen', label: `tokenmint RS256 while ${KEYGEN_PARALLEL} RSA-4096 generations run`, server: 'tokenmint', needs: ['RS256'], background: 'keygen', request: tokenmintIssue('RS256') },
   { id: 'async-rs256', label: BASELINES['async-rs256'].label, server: 'async-rs256', needs: [], request: baselineIssue },
   { id: 'express-rs256', label: BASELINES['express-rs256'].label, server: 'express-rs256', needs: [], request: baselineIssue },
   { id: 'tm-es256', label: 'tokenmint ES256 (custom)', server: 'tokenmint', needs: ['ES256'], request: tokenmintIssue('ES256') },
@@ -89,6 +97,7 @@ export const CASES: CaseDef[] = [
   { id: 'es256', label: 'ES256 issuance', targets: ['tm-es256', 'async-es256'] },
   { id: 'eddsa', label: 'EdDSA issuance', targets: ['tm-eddsa', 'async-eddsa'] },
   { id: 'jwks', label: 'JWKS GET', targets: ['tm-jwks', 'hello'] },
+  { id: 'keygen', label: 'RS256 issuance while RSA-4096 keys are generated', targets: ['tm-rs256', 'tm-rs256-keygen'] },
   { id: 'hello', label: 'hello GET', targets: ['hello'] }
 ]
 
@@ -122,8 +131,10 @@ export function runOrder (caseIds: readonly string[], targetFilter: (id: string)
 }
 
 export interface RatioCheck { kind: 'ratio', id: string, label: string, numerator: string, denominator: string, min: number }
+/** Latency under some other load over latency idle: p99 of `numerator` / p99 of `denominator`, paired per run. */
+export interface LatencyRatioCheck { kind: 'p99-ratio', id: string, label: string, numerator: string, denominator: string, max: number }
 export interface LimitCheck { kind: 'limit', id: string, label: string, target: string, metric: 'p99Ms' | 'peakRssMb', max: number, unit: string }
-export type Check = RatioCheck | LimitCheck
+export type Check = RatioCheck | LatencyRatioCheck | LimitCheck
 
 export const CHECKS: Check[] = [
   { kind: 'ratio', id: 'hs256-vs-ceiling', label: 'HS256 vs fastify+fast-jwt ceiling', numerator: 'tm-hs256', denominator: 'ceiling-hs256', min: 0.75 },
@@ -134,7 +145,8 @@ export const CHECKS: Check[] = [
   { kind: 'ratio', id: 'rs256-vs-async', label: 'RS256 vs async crypto.sign', numerator: 'tm-rs256', denominator: 'async-rs256', min: 0.85 },
   { kind: 'ratio', id: 'es256-vs-async', label: 'ES256 vs async crypto.sign', numerator: 'tm-es256', denominator: 'async-es256', min: 0.75 },
   { kind: 'ratio', id: 'eddsa-vs-async', label: 'EdDSA vs async crypto.sign', numerator: 'tm-eddsa', denominator: 'async-eddsa', min: 0.75 },
-  { kind: 'ratio', id: 'jwks-vs-hello', label: 'JWKS GET vs fastify hello', numerator: 'tm-jwks', denominator: 'hello', min: 0.90 }
+  { kind: 'ratio', id: 'jwks-vs-hello', label: 'JWKS GET vs fastify hello', numerator: 'tm-jwks', denominator: 'hello', min: 0.90 },
+  { kind: 'p99-ratio', id: 'rs256-keygen-p99', label: `RS256 p99 during ${KEYGEN_PARALLEL} RSA-4096 generations vs idle`, numerator: 'tm-rs256-keygen', denominator: 'tm-rs256', max: 3 }
 ]
 
 /** Ratios printed for information only (no target). */

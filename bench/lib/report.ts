@@ -39,6 +39,18 @@ function evaluate (check: Check, records: Map<string, TargetRecord>, summaries: 
       perRun: ratio.perRun
     }
   }
+  if (check.kind === 'p99-ratio') {
+    const ratio = pairedRatio(records.get(check.numerator), records.get(check.denominator), 'p99Ms')
+    return {
+      id: check.id,
+      label: check.label,
+      target: `<= ${check.max}`,
+      value: ratio.median,
+      display: ratio.median === undefined ? '-' : `${ratio.median.toFixed(2)}x`,
+      verdict: verdict(ratio.median === undefined ? undefined : ratio.median <= check.max),
+      perRun: ratio.perRun
+    }
+  }
   const summary = summaries.get(check.target)
   const value = summary?.[check.metric]
   return {

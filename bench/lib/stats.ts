@@ -58,13 +58,13 @@ export function summarize (record: TargetRecord): TargetSummary {
   }
 }
 
-/** Ratio of req/s in each run where both targets were measured, and the median of those paired ratios. */
-export function pairedRatio (numerator: TargetRecord | undefined, denominator: TargetRecord | undefined): { perRun: number[], median?: number } {
+/** Ratio of req/s (or of p99) in each run where both targets were measured, and the median of those paired ratios. */
+export function pairedRatio (numerator: TargetRecord | undefined, denominator: TargetRecord | undefined, metric: 'reqPerSec' | 'p99Ms' = 'reqPerSec'): { perRun: number[], median?: number } {
   if (numerator === undefined || denominator === undefined) return { perRun: [] }
   const perRun: number[] = []
   for (const n of numerator.runs) {
     const d = denominator.runs.find(m => m.run === n.run)
-    if (d !== undefined && d.reqPerSec > 0) perRun.push(Number((n.reqPerSec / d.reqPerSec).toFixed(3)))
+    if (d !== undefined && d[metric] > 0) perRun.push(Number((n[metric] / d[metric]).toFixed(3)))
   }
   const m = median(perRun)
   return { perRun, median: m === undefined ? undefined : Number(m.toFixed(3)) }

@@ -254,3 +254,43 @@ export async function sanityCheck (baseUrl: string, tenant: BenchTenant): Promis
   }
   return undefined
 }
+
+export interface KeygenResult { generated: number, failed: number, firstError?: string }
+
+/**
+ * Keeps `parallel` RSA-4096 generations (POST .../keys) running on `tenant` until stop(), which waits for those
+ * in flight: they would otherwise slow the next measurement. Each call is bounded by a 60 s timeout.
+ */
+export function keepGenerating (baseUrl: string, adminToken: string, tenant: string, parallel: number): { stop: () => Promise<KeygenResult> } {
+  const state = { stopped: false }
+  const result: KeygenResult = { generated: 0, failed: 0 }
+  const loop = async (): Promise<void> => {
+    while (!state.stopped) {
+      try {
+        const response = await fetch(`${baseUrl}/v1/admin/tenants/${tenant}/keys`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ alg: 'RS256', modulusLength: 4096 }),
+          signal: AbortSignal.timeout(60_000)
+        })
+        const text = await response.text()
+        if (response.status === 201) result.generated++
+        else {
+          result.failed++
+          result.firstError ??= `${response.status} ${text.slice(0, 200)}`
+        }
+      } catch (err) {
+        result.failed++
+        result.firstError ??= (err as Error).message
+      }
+    }
+  }
+  const loops = Array.from({ length: parallel }, loop)
+  return {
+    stop: async () => {
+      state.stopped = true
+      await Promise.all(loops)
+      return result
+    }
+  }
+}

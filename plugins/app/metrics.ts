@@ -2,6 +2,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type GaugeConfiguration } from 'prom-client'
+import { bearerToken, safeEqual } from '../../src/api-keys.js'
+import { TokenmintError } from '../../src/errors.js'
 import { RequestHistogram, type HistogramSeries } from './request-histogram.js'
 import type { Config } from '../../src/config.js'
 import { KEY_STATES, type KeyState } from '../../src/keys/key-state.js'
@@ -248,7 +250,18 @@ export default fp(async function metrics (app: FastifyInstance) {
     registry.clear()
   })
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  // The metrics name every tenant and its volume: only METRICS_TOKEN or the admin credential may scrape them.
+  const { adminToken, metricsToken } = app.tokenmint.config
+  async function scraper (request: FastifyRequest): Promise<void> {
+    const token = bearerToken(request.headers.authorization)
+    if (token === undefined) throw new TokenmintError('UNAUTHORIZED', 'a credential is missing (Authorization: Bearer <METRICS_TOKEN> or <ADMIN_TOKEN>)')
+    // Security: both compared in constant time, each whatever the other answered.
+    const admin = safeEqual(token, adminToken)
+    const scrape = metricsToken !== undefined && safeEqual(token, metricsToken)
+    if (!admin && !scrape) throw new TokenmintError('UNAUTHORIZED', 'the metrics credential is not valid')
+  }
+
+  app.get('/metrics', { schema: { hide: true }, onRequest: scraper }, async (_request, reply) => {
     const body = await registry.metrics()
     return await reply.type(registry.contentType).send(body)
   })

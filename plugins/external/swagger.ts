@@ -1,4 +1,5 @@
 // OpenAPI document at /docs/json and its UI at /docs, generated from the route schemas.
+import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
@@ -41,5 +42,15 @@ export default fp(async function docs (app: FastifyInstance) {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}` }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Helmet's headers on the /docs routes only: registered in a context of their own, it adds no hook to any
+  // other route. Swagger UI loads its scripts and styles from /docs/static (no inline script) and sets inline
+  // styles from them, which helmet's default style-src allows; it may not be framed (the dashboard shares the origin).
+  await app.register(async function docsUi (ui) {
+    await ui.register(helmet, {
+      contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"], 'upgrade-insecure-requests': null } },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' }
+    })
+    await ui.register(swaggerUi, { routePrefix: '/docs' })
+  })
 }, { name: 'docs' })

@@ -116,7 +116,7 @@ export default async function tenantApi (fastify: FastifyInstance) {
     const runtime = runtimeOf(request)
     const issued = await runtime.issue(request.body, clock())
     app.tokenmint.metrics.tokenIssued(request.params.tenant, runtime.profileName, issued.alg)
-    return await reply.code(201).send(issued)
+    return await reply.header('cache-control', 'no-store').code(201).send(issued)
   })
 
   app.post('/v1/tenants/:tenant/tokens/verify', {

@@ -75,9 +75,12 @@ t.test('unsafe defaults are refused, naming the variable and never its value', a
   t.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6380', MASTER_KEY: KEY, ADMIN_TOKEN: TOKEN }).host, '0.0.0.0', 'with Redis: every interface')
 
   t.equal(loadConfig({ ADMIN_TOKEN: 'y'.repeat(32) }).adminToken, 'y'.repeat(32), '32 characters are enough')
+  t.equal(loadConfig({ METRICS_TOKEN: 'm'.repeat(32) }).metricsToken, 'm'.repeat(32), 'for METRICS_TOKEN too')
+  t.equal(loadConfig({}).metricsToken, undefined, 'METRICS_TOKEN is optional')
   const refusals: Array<{ env: Record<string, string>, variable: string, value: string }> = [
     { env: { ADMIN_TOKEN: 'aaaaaaaaaaaaaaaa' }, variable: 'ADMIN_TOKEN', value: 'aaaaaaaaaaaaaaaa' },
     { env: { ADMIN_TOKEN: 'y'.repeat(31) }, variable: 'ADMIN_TOKEN', value: 'y'.repeat(31) },
+    { env: { METRICS_TOKEN: 'm'.repeat(31) }, variable: 'METRICS_TOKEN', value: 'm'.repeat(31) },
     ...[0, 7, 0xff].map(byte => ({ env: { MASTER_KEY: Buffer.alloc(32, byte).toString('base64') }, variable: 'MASTER_KEY', value: Buffer.alloc(32, byte).toString('base64') })),
     { env: { REDIS_URL: 'redis://127.0.0.1:6380', MASTER_KEY: Buffer.alloc(32).toString('base64'), ADMIN_TOKEN: TOKEN }, variable: 'MASTER_KEY', value: Buffer.alloc(32).toString('base64') }
   ]

@@ -46,7 +46,8 @@ export default async function keyRoutes (fastify: FastifyInstance) {
     }
   }, async (request, reply) => {
     const created = await admin.addKey(request.params.tenant, request.body, actorOf(request))
-    return await reply.code(201).send(created)
+    // A generated HS256 secret is shown this once: no cache keeps it.
+    return await reply.header('cache-control', 'no-store').code(201).send(created)
   })
 
   app.post('/tenants/:tenant/keys/rotate', {
@@ -61,7 +62,7 @@ export default async function keyRoutes (fastify: FastifyInstance) {
   }, async (request, reply) => {
     const rotated = await admin.rotate(request.params.tenant, request.body ?? {}, actorOf(request))
     app.tokenmint.metrics.keyRotated('manual')
-    return await reply.code(201).send(rotated)
+    return await reply.header('cache-control', 'no-store').code(201).send(rotated)
   })
 
   app.post('/tenants/:tenant/keys/:kid/revoke', {

@@ -37,7 +37,8 @@ export default async function tenantRoutes (fastify: FastifyInstance) {
     const body: TenantAnswer = { ...created.tenant }
     if (created.initialSecret !== undefined) body.initialSecret = created.initialSecret
     if (created.warnings.length > 0) body.warnings = created.warnings
-    return await reply.code(201).send(body)
+    // It may carry initialSecret, shown this once: no cache keeps it.
+    return await reply.header('cache-control', 'no-store').code(201).send(body)
   })
 
   app.get('/tenants', {
@@ -64,7 +65,7 @@ export default async function tenantRoutes (fastify: FastifyInstance) {
     schema: { tags: ['api-keys'], summary: 'Create an API key (the full key is shown once)', security, params: TenantParams, body: ApiKeyCreateSchema, response: { 201: ApiKeyCreatedSchema, ...problems(400, 401, 404, 503) } }
   }, async (request, reply) => {
     const created = await admin.createApiKey(request.params.tenant, request.body.name, actorOf(request))
-    return await reply.code(201).send(created)
+    return await reply.header('cache-control', 'no-store').code(201).send(created)
   })
 
   app.get('/tenants/:tenant/api-keys', {

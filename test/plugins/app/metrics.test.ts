@@ -1,4 +1,4 @@
-// GET /metrics exposes issuance, errors, request durations, store, cache, key-state, rotation and rate-limit metrics.
+// GET /metrics, for METRICS_TOKEN or the admin credential only, exposes issuance, errors, request durations, store, cache, key-state, rotation and rate-limit metrics.
 import { once } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
@@ -34,8 +34,8 @@ function value (samples: Sample[], name: string, labels: Record<string, string> 
   return found[0]?.value
 }
 
-async function scrape (app: FastifyInstance): Promise<{ samples: Sample[], contentType: string, body: string }> {
-  const res = await app.inject({ method: 'GET', url: '/metrics' })
+async function scrape (app: FastifyInstance, headers: Record<string, string> = adminHeaders): Promise<{ samples: Sample[], contentType: string, body: string }> {
+  const res = await app.inject({ method: 'GET', url: '/metrics', headers })
   if (res.statusCode !== 200) throw new Error(`/metrics answered ${res.statusCode}`)
   return { samples: parse(res.body), contentType: String(res.headers['content-type']), body: res.body }
 }
@@ -69,7 +69,7 @@ t.test('after traffic on Redis, every metric has its value; a Redis outage shows
 
   await scrape(app) // the ping made at a scrape is recorded once it returns: the next scrape shows it
   const { samples, contentType, body } = await scrape(app)
-  t.match(contentType, /^text\/plain; version=0\.0\.4/, 'the Prometheus text format, without authentication')
+  t.match(contentType, /^text\/plain; version=0\.0\.4/, 'the Prometheus text format')
 
   t.equal(value(samples, 'tokenmint_tokens_issued_total', { tenant: 'alpha', profile: 'smooch', alg: 'HS256' }), 2)
   t.equal(value(samples, 'tokenmint_tokens_issued_total', { tenant: 'beta', profile: 'smooch', alg: 'HS256' }), 1)
@@ -160,9 +160,30 @@ t.test('the tenant label keeps the first METRICS_TENANT_LABEL_MAX tenants; apps 
   const separate = (await scrape(other.app)).samples
   t.equal(separate.filter(s => s.name === 'tokenmint_tokens_issued_total').length, 0, 'the other app counted nothing')
   t.equal(value(separate, 'tokenmint_store_up'), 1, 'and its store (memory) answers')
+})
 
-  const unauthenticated = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: adminHeaders.authorization.replace(/.$/, 'x') } })
-  t.equal(unauthenticated.statusCode, 200, 'no credential is checked')
+t.test('GET /metrics answers 401 without METRICS_TOKEN or the admin token, 200 with either', async t => {
+  const METRICS_TOKEN = 'metrics-scrape-token-0123456789abcdef'
+  const { app } = await build(t, { env: { METRICS_TOKEN } })
+  const refused: Array<[string, Record<string, string>]> = [
+    ['no Authorization header', {}],
+    ['not a bearer token', { authorization: `Basic ${METRICS_TOKEN}` }],
+    ['a wrong token', { authorization: `Bearer ${METRICS_TOKEN.replace(/.$/, 'x')}` }],
+    ['a wrong admin token', { authorization: adminHeaders.authorization.replace(/.$/, 'x') }]
+  ]
+  for (const [what, headers] of refused) {
+    const res = await app.inject({ method: 'GET', url: '/metrics', headers })
+    t.equal(res.statusCode, 401, what)
+    t.match(res.headers['content-type'], /^application\/problem\+json/)
+    t.equal(res.json().code, 'UNAUTHORIZED')
+    t.notMatch(res.body, /tokenmint_/, 'no metric is shown')
+  }
+  t.ok(value((await scrape(app, { authorization: `Bearer ${METRICS_TOKEN}` })).samples, 'tokenmint_store_up') === 1, 'METRICS_TOKEN scrapes')
+  t.ok(value((await scrape(app, adminHeaders)).samples, 'tokenmint_store_up') === 1, 'the admin token scrapes')
+
+  const without = (await build(t)).app
+  t.equal((await without.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).statusCode, 401, 'without METRICS_TOKEN set, only the admin token scrapes')
+  t.equal((await scrape(without, adminHeaders)).samples.length > 0, true)
 })
 
 t.test('each request is counted once, under its route pattern (prefixed, HEAD, errors), or as "unmatched"', async t => {

@@ -160,7 +160,7 @@ t.test('over a socket: the 200 and 304 headers, each answer counted under its ro
     t.equal(revalidated.headers['content-type'], undefined, 'a 304 has no type')
     t.equal(revalidated.headers['content-length'], undefined, 'nor a length')
   }
-  const metrics = (await app.inject('/metrics')).body
+  const metrics = (await app.inject({ url: '/metrics', headers: adminHeaders })).body
   t.match(metrics, /tokenmint_http_request_duration_seconds_count\{method="GET",route="\/t\/:tenant\/.well-known\/jwks.json",status_code="304"\} 1\n/)
   t.match(metrics, /tokenmint_http_request_duration_seconds_count\{method="GET",route="\/v1\/tenants\/:tenant\/jwks.json",status_code="200"\} 2\n/)
 })
