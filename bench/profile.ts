@@ -8,7 +8,7 @@ import { startRedis } from './lib/redis-server.js'
 import { RESULTS_DIR } from './lib/report.js'
 import { buildTokenmint, createTenant, createTenants, ISSUE_BODY, issueHeaders, issueVariants, newSettings, ROOT, sanityCheck, startTokenmint, type BenchAlg } from './lib/tokenmint.js'
 
-const USAGE = 'usage: npx tsx bench/profile.ts [--alg HS256|RS256|ES256|EdDSA] [--tenants N (HS256 only: a random one of N tenants per request)] [--duration S (15)] [--connections C (50)] [--top N (25)] [--no-build]'
+const USAGE = 'usage: npx tsx bench/profile.ts [--alg HS256|RS256|ES256|EdDSA] [--tenants N (HS256 only: a random one of N tenants per request)] [--jwks (GET the tenant\'s JWKS instead of issuing; an asymmetric --alg, RS256 by default)] [--duration S (15)] [--connections C (50)] [--top N (25)] [--no-build]'
 const ALGS: BenchAlg[] = ['HS256', 'RS256', 'ES256', 'EdDSA']
 
 const log = (line: string): void => { process.stdout.write(`${line}\n`) }
@@ -22,6 +22,7 @@ async function main (): Promise<number> {
       connections: { type: 'string', default: '50' },
       top: { type: 'string', default: '25' },
       tenants: { type: 'string', default: '1' },
+      jwks: { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
     }
@@ -32,8 +33,10 @@ async function main (): Promise<number> {
   const top = Number(values.top)
   const tenantCount = Number(values.tenants)
   if (![durationS, connections, top, tenantCount].every(n => Number.isFinite(n) && n > 0)) throw new Error(USAGE)
-  const alg = ALGS.find(a => a.toLowerCase() === values.alg?.toLowerCase())
-  if (alg === undefined || (tenantCount > 1 && alg !== 'HS256')) throw new Error(USAGE)
+  const jwks = values.jwks === true
+  const algName = jwks && values.alg === 'HS256' ? 'RS256' : values.alg
+  const alg = ALGS.find(a => a.toLowerCase() === algName?.toLowerCase())
+  if (alg === undefined || (tenantCount > 1 && (alg !== 'HS256' || jwks)) || (jwks && alg === 'HS256')) throw new Error(USAGE)
 
   if (values['no-build'] !== true) {
     log('building tokenmint (npm run build)...')
@@ -41,7 +44,7 @@ async function main (): Promise<number> {
   }
   mkdirSync(RESULTS_DIR, { recursive: true })
   const stamp = new Date().toISOString().replace(/:/g, '-')
-  const name = `tokenmint-${alg.toLowerCase()}${tenantCount > 1 ? `-${tenantCount}-tenants` : ''}-${stamp}.cpuprofile`
+  const name = `tokenmint-${jwks ? 'jwks-' : ''}${alg.toLowerCase()}${tenantCount > 1 ? `-${tenantCount}-tenants` : ''}-${stamp}.cpuprofile`
   const redis = await startRedis()
   const settings = newSettings(redis.url, {}, ['--cpu-prof', '--cpu-prof-dir', RESULTS_DIR, '--cpu-prof-name', name])
   const tokenmint = await startTokenmint(settings)
@@ -49,14 +52,16 @@ async function main (): Promise<number> {
   const problem = await sanityCheck(tokenmint.baseUrl, tenant)
   if (problem !== undefined) throw new Error(problem)
 
-  const request: LoadRequest = { method: 'POST', path: `/v1/tenants/${tenant.id}/tokens`, headers: issueHeaders(tenant.apiKey), body: ISSUE_BODY }
+  const request: LoadRequest = jwks
+    ? { method: 'GET', path: `/v1/tenants/${tenant.id}/jwks.json` }
+    : { method: 'POST', path: `/v1/tenants/${tenant.id}/tokens`, headers: issueHeaders(tenant.apiKey), body: ISSUE_BODY }
   if (tenantCount > 1) {
     log(`creating ${tenantCount} tenants...`)
     const bulk = await createTenants(tokenmint.baseUrl, tokenmint.adminToken, 'bench-m-', tenantCount, 64, () => false)
     if (bulk.tenants.length !== tenantCount) throw new Error(`created ${bulk.tenants.length} of ${tenantCount} tenants: ${bulk.firstError ?? ''}`)
     request.variants = issueVariants(bulk.tenants)
   }
-  const what = `${alg} issuance${tenantCount > 1 ? ` across ${tenantCount} tenants` : ''}`
+  const what = `${jwks ? `JWKS GET (${alg} tenant)` : `${alg} issuance`}${tenantCount > 1 ? ` across ${tenantCount} tenants` : ''}`
   log(`profiling tokenmint (pid ${tokenmint.child.pid}) under ${what} for ${durationS} s at -c ${connections}...`)
   await measure(tokenmint.port, tokenmint.child.pid, request, { connections, durationS: tenantCount > 1 ? 5 : 2, warmupS: 0 })
   const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)

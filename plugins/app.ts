@@ -6,10 +6,10 @@ import type { Store } from '../src/store/store.js'
 import type { Clock } from '../src/types.js'
 import metrics, { createMetrics } from './app/metrics.js'
 import docs from './external/swagger.js'
-import drain from './app/drain.js'
+import drain, { serverResponses } from './app/drain.js'
 import jsonBody from './app/json-body.js'
 import problem, { frameworkErrors } from './app/problem.js'
-import { lazyChildLogger } from './app/request-logger.js'
+import { lazyChildLogger, requestLogController } from './app/request-logger.js'
 import services from './app/services.js'
 import validation from './app/validation.js'
 import adminRoutes from './routes/admin/index.js'
@@ -46,8 +46,12 @@ export const REDACT = [
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const { config } = options
   const clock = options.clock ?? Date.now
+  const responses = serverResponses()
+  const logger = options.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } }
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } },
+    http: { ServerResponse: responses.ServerResponse },
+    logger,
+    logController: requestLogController(logger),
     bodyLimit: 16 * 1024,
     // Imported kids may be 128 characters and appear in paths (revoke).
     routerOptions: { maxParamLength: 160 },
@@ -60,18 +64,12 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     frameworkErrors
   })
-  // Every response, the 404 and error answers included, tells browsers not to guess its type. One callback hook,
-  // no promise: it costs the hot routes (issuance, JWKS) one header. The HTML pages add theirs (helmet, dashboard).
-  app.addHook('onRequest', function noSniff (_request, reply, done) {
-    reply.header('x-content-type-options', 'nosniff')
-    done()
-  })
   const store = options.store ?? openStore(config, app.log)
 
   await app.register(problem)
   await app.register(validation)
   await app.register(jsonBody)
-  await app.register(drain)
+  await app.register(drain, { responses })
   await app.register(services, { config, store, metrics: createMetrics(config), clock, scheduler: options.scheduler ?? true })
   await app.register(metrics)
   await app.register(docs)

@@ -1,5 +1,5 @@
 // Per-request loggers made on first use: a request that writes no log line never builds its pino child.
-import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify'
+import { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import { pino, type Bindings, type ChildLoggerOptions } from 'pino'
 
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
@@ -51,3 +51,31 @@ class LazyLogger implements FastifyBaseLogger {
  */
 export const lazyChildLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger, bindings, options) =>
   options?.level === undefined ? new LazyLogger(logger, bindings, options) : logger.child(bindings, options)
+
+const AT_OR_BELOW_INFO = new Set(['info', 'debug', 'trace'])
+
+/** Whether the app's logger options write info lines (Fastify's default level is info). */
+function infoEnabled (logger: FastifyServerOptions['logger']): boolean {
+  if (logger === undefined || logger === false) return false
+  if (logger === true) return true
+  return AT_OR_BELOW_INFO.has((logger as { level?: string }).level ?? 'info')
+}
+
+/**
+ * Fastify's per-request lines: "incoming request" and "request completed" are info lines, so when the logger's
+ * level is above info they are not made at all (no object, no call per request). Every other line, a request that
+ * errored included, is Fastify's as it is.
+ */
+export function requestLogController (logger: FastifyServerOptions['logger']): LogController {
+  const info = infoEnabled(logger)
+  class RequestLines extends LogController {
+    override incomingRequest (...args: Parameters<LogController['incomingRequest']>): void {
+      if (info) super.incomingRequest(...args)
+    }
+
+    override requestCompleted (...args: Parameters<LogController['requestCompleted']>): void {
+      if (info || (args[0] !== null && args[0] !== undefined)) super.requestCompleted(...args)
+    }
+  }
+  return new RequestLines()
+}
