@@ -118,9 +118,8 @@ export interface TenantSnapshot {
 
 export type Clock = () => number
 
-/** What one instance saw of one verifier of one tenant since its last flush (times epoch ms). */
-export interface VerifierFetch {
-  tenant: string
+/** One verifier of a tenant as the store keeps it (times epoch ms). */
+export interface VerifierRecord {
   /** First 16 hex characters of SHA-256(`<client address>\n<User-Agent>`). */
   id: string
   ip: string
@@ -129,20 +128,11 @@ export interface VerifierFetch {
   firstSeen: number
   lastSeen: number
   fetches: number
-  /** Kids of the JWKS document it last received, and when (absent when it only fetched discovery). */
-  kids?: string[]
-  kidsAt?: number
-}
-
-/** One verifier of a tenant as the store keeps it. */
-export interface VerifierRecord {
-  id: string
-  ip: string
-  userAgent: string
-  firstSeen: number
-  lastSeen: number
-  fetches: number
+  /** Kids of the JWKS document it last received ([] when it only fetched discovery). */
   kids: string[]
   /** When the JWKS document holding `kids` was received (0: never). */
   kidsAt: number
 }
+
+/** What one instance saw of one verifier of one tenant since its last flush; kids and kidsAt absent after discovery fetches only. */
+export type VerifierFetch = Omit<VerifierRecord, 'kids' | 'kidsAt'> & { tenant: string, kids?: string[], kidsAt?: number }

@@ -56,6 +56,14 @@ local function tm_audit_json(e)
   f[#f + 1] = e.ip
   tm_xadd(f)
 end
+-- The record of key ARGV[10] of an existing tenant; or nil and the error reply (TENANT_NOT_FOUND, KEY_NOT_FOUND).
+local function tm_existing_key()
+  local missing = tm_require_tenant()
+  if missing then return nil, missing end
+  local json = redis.call('HGET', KEYS[3], ARGV[10])
+  if not json then return nil, redis.error_reply('KEY_NOT_FOUND') end
+  return json
+end
 -- A key record carries its position in the keyring as "_n" (the hash itself is unordered).
 local function tm_ordered(json, n)
   return '{"_n":' .. n .. ',' .. string.sub(json, 2)
@@ -152,12 +160,8 @@ return tm_bump()
 
 /** ARGV[10] kid, ARGV[11] revokedAt. Returns the effective revokedAt; an already revoked key is left as it is. */
 const REVOKE_KEY = `
-local missing = tm_require_tenant()
-if missing then return missing end
-local json = redis.call('HGET', KEYS[3], ARGV[10])
-if not json then
-  return redis.error_reply('KEY_NOT_FOUND')
-end
+local json, failure = tm_existing_key()
+if failure then return failure end
 local previous = cjson.decode(json).revokedAt
 if type(previous) == 'number' then
   return previous
@@ -209,12 +213,8 @@ return { tenant, redis.call('GET', KEYS[2]) or '0', redis.call('HVALS', KEYS[3])
  * top-level "activateAt" of the record), and returns the version.
  */
 const MOVE_ACTIVATION = `
-local missing = tm_require_tenant()
-if missing then return missing end
-local json = redis.call('HGET', KEYS[3], ARGV[10])
-if not json then
-  return redis.error_reply('KEY_NOT_FOUND')
-end
+local json, failure = tm_existing_key()
+if failure then return failure end
 local key = cjson.decode(json)
 if string.format('%d', key.activateAt) ~= ARGV[11] or type(key.revokedAt) == 'number' or type(key.gateSettledAt) == 'number' then
   return 0

@@ -1,4 +1,5 @@
 // The activation gate's worker: each tick looks at the tenants whose gated keys are due and writes their postponements and releases, once across instances.
+import { PeriodicTask } from '../periodic-task.js'
 import type { Store } from '../store/store.js'
 import type { AuditEntry, Clock } from '../types.js'
 import { gateStep, watched } from './propagation.js'
@@ -24,28 +25,23 @@ export const GATE_TICK_MS = 500
  * the same key, exactly one postpones or releases it and writes its audit entry.
  */
 export class ActivationGate {
-  private timer?: NodeJS.Timeout
-  private running?: Promise<number>
+  private readonly task: PeriodicTask
 
-  constructor (private readonly options: ActivationGateOptions) {}
+  constructor (private readonly options: ActivationGateOptions) {
+    this.task = new PeriodicTask(async () => await this.run(), options.tickMs ?? GATE_TICK_MS, err => options.onError?.(err))
+  }
 
   start (): void {
-    if (this.timer !== undefined) return
-    this.timer = setInterval(() => { this.tick().catch(err => this.options.onError?.(err)) }, this.options.tickMs ?? GATE_TICK_MS)
-    this.timer.unref()
+    this.task.start()
   }
 
   async stop (): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer)
-    this.timer = undefined
-    if (this.running !== undefined) await this.running.catch(() => 0)
+    await this.task.stop()
   }
 
   /** Looks at every due tenant; resolves with how many keys this instance moved. Overlapping calls share one run. */
   async tick (): Promise<number> {
-    if (this.running !== undefined) return await this.running
-    this.running = this.run().finally(() => { this.running = undefined })
-    return await this.running
+    return await this.task.tick()
   }
 
   private async run (): Promise<number> {
