@@ -398,7 +398,7 @@ export class RedisStore implements Store {
     return await guarded(this.redis.zrangebyscore(this.key(index), '-inf', now, 'LIMIT', 0, Math.floor(limit)))
   }
 
-  /** One script per tenant, sent together: auto-pipelining makes them one round trip (one per node in a cluster). */
+  /** One script per tenant, sent together: auto-pipelining makes them one round trip (in a cluster, one per tenant). */
   async recordVerifiers (fetches: VerifierFetch[], max: number): Promise<Map<string, number>> {
     const byTenant = new Map<string, VerifierFetch[]>()
     for (const fetch of fetches) {
@@ -407,11 +407,14 @@ export class RedisStore implements Store {
       else list.push(fetch)
     }
     const counts = new Map<string, number>()
-    await Promise.all([...byTenant].map(async ([tenant, list]) => {
+    const record = async ([tenant, list]: [string, VerifierFetch[]]): Promise<void> => {
       const entries = list.map(({ tenant: _tenant, ...fetch }) => fetch)
       const kept = Number(await this.script('tmRecordVerifiers', [this.tenantKeys(tenant).tenant, ...this.verifierKeys(tenant)], [String(max), JSON.stringify(entries)]))
       if (kept >= 0) counts.set(tenant, kept)
-    }))
+    }
+    // A cluster refuses an auto-pipeline whose scripts span slots: there, one tenant after the other.
+    if (this.redis.isCluster) for (const entry of byTenant) await record(entry)
+    else await Promise.all([...byTenant].map(record))
     return counts
   }
 
