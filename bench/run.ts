@@ -6,7 +6,7 @@ import { measure, stopCurrentLoad, type LoadRequest } from './lib/load.js'
 import { parseOptions, USAGE, type BenchOptions } from './lib/options.js'
 import { killAllSync, stopAll } from './lib/processes.js'
 import { readMemory } from './lib/proc-stats.js'
-import { startRedis } from './lib/redis-server.js'
+import { commandsProcessed, startRedis } from './lib/redis-server.js'
 import { checksTable, evaluateChecks, infoRatios, startupSummary, targetsTable, writeResults, type StartupResult } from './lib/report.js'
 import { summarize, type TargetRecord } from './lib/stats.js'
 import {
@@ -321,7 +321,15 @@ async function main (): Promise<number> {
       const background = TARGETS[id].background === 'keygen' && adminOf !== undefined
         ? keepGenerating(adminOf.baseUrl, adminOf.adminToken, KEYGEN_TENANT, KEYGEN_PARALLEL)
         : undefined
+      const countsCommands = id === 'tm-jwks' && setup.redisPort !== undefined
+      const commandsBefore = countsCommands ? await commandsProcessed(setup.redisPort as number).catch(() => undefined) : undefined
+      const measuredFrom = Date.now()
       const m = await measure(server.port, server.pid, request, { connections: options.connections, durationS: options.durationS, warmupS, shouldStop: stopping })
+      const commandsAfter = commandsBefore === undefined ? undefined : await commandsProcessed(setup.redisPort as number).catch(() => undefined)
+      // Minus the two INFO commands themselves.
+      const redisCommandsPerSec = commandsBefore === undefined || commandsAfter === undefined
+        ? undefined
+        : Number(((commandsAfter - commandsBefore - 1) / ((Date.now() - measuredFrom) / 1000)).toFixed(1))
       if (background !== undefined) {
         const keygen = await background.stop()
         log(`[run ${run + 1}/${options.runs}] ${id.padEnd(14)} background: ${keygen.generated} RSA-4096 keys generated, ${keygen.failed} failed${keygen.firstError !== undefined ? ` (${keygen.firstError})` : ''}`)
@@ -330,9 +338,10 @@ async function main (): Promise<number> {
       }
       // A measurement cut short by a signal or the watchdog is not kept.
       if (m === undefined || (stopping() && m.durationS < options.durationS * 0.9)) return false
-      records.get(id)?.runs.push({ run: run + 1, ...m })
+      records.get(id)?.runs.push({ run: run + 1, ...m, ...(redisCommandsPerSec === undefined ? {} : { redisCommandsPerSec }) })
       log(`[run ${run + 1}/${options.runs}] ${id.padEnd(14)} ${m.reqPerSec.toLocaleString('en-US').padStart(8)} req/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms` +
-        `  RSS ${m.peakRssMb} MB  CPU srv ${m.cpuPercent}% cli ${m.clientCpuPercent}% other ${m.otherCpuPercent}%  non-2xx ${m.non2xx + m.errors + m.timeouts}  (${seconds(Date.now() - startedAt.getTime())})`)
+        `  RSS ${m.peakRssMb} MB  CPU srv ${m.cpuPercent}% cli ${m.clientCpuPercent}% other ${m.otherCpuPercent}%  non-2xx ${m.non2xx + m.errors + m.timeouts}` +
+        `${redisCommandsPerSec === undefined ? '' : `  redis ${redisCommandsPerSec} cmd/s`}  (${seconds(Date.now() - startedAt.getTime())})`)
       return true
     }
     let going = true

@@ -15,6 +15,7 @@ import type { ApiKeyCreated, ApiKeyView, AuditView, KeyCreate, KeyCreated, KeyRe
 import type { RotationInput, TenantCreate, TenantPatch, TenantView } from './schemas/tenant.js'
 import type { AppendKeyOptions, ListAuditOptions, Store } from './store/store.js'
 import { parseTime } from './time.js'
+import { GATE_LOOKAHEAD_MS, gateOf, verifierCounts } from './verifiers/propagation.js'
 import type { Alg, AuditEntry, Clock, JsonObject, KeyVersion, Page, ProfileName, RateLimitPolicy, RotationPolicy, Tenant, TenantSnapshot } from './types.js'
 
 const TENANT_ID = new RegExp(TENANT_ID_PATTERN)
@@ -29,7 +30,7 @@ export interface Actor {
 export interface AdminServiceOptions {
   store: Store
   sealer: Sealer
-  config: Pick<Config, 'jwksMaxAge' | 'rotationTickMs' | 'rotationMinPeriod' | 'keyringMaxRetired'>
+  config: Pick<Config, 'jwksMaxAge' | 'rotationTickMs' | 'rotationMinPeriod' | 'keyringMaxRetired' | 'verifierWindow'>
   clock: Clock
   /** Makes new key material (the app's KeygenPool makes RSA pairs off the signing threadpool). */
   keygen: KeyGenerator
@@ -46,6 +47,7 @@ export class AdminService {
   private readonly tickMs: number
   private readonly rotationMinPeriod: number
   private readonly keyringMaxRetired: number
+  private readonly verifierWindowMs: number
   private readonly warn: (message: string, fields: JsonObject) => void
 
   constructor (options: AdminServiceOptions) {
@@ -57,6 +59,7 @@ export class AdminService {
     this.tickMs = options.config.rotationTickMs
     this.rotationMinPeriod = options.config.rotationMinPeriod
     this.keyringMaxRetired = options.config.keyringMaxRetired
+    this.verifierWindowMs = options.config.verifierWindow * 1000
     this.warn = options.warn ?? (() => {})
   }
 
@@ -128,7 +131,16 @@ export class AdminService {
       ? ['the tenant signs with HS256: each periodic version is a new generated secret that is never shown, so the platform ' +
           'cannot verify the tokens it signs; rotate HS256 keys with POST .../keys/rotate, which returns the secret once']
       : this.prepublishWarnings(prepublish)
-    return { policy: { every: input.every, prepublish, anchor }, warnings }
+    const policy: RotationPolicy = { every: input.every, prepublish, anchor }
+    const maxDelay = gateOf(input, alg)
+    if (maxDelay !== undefined) Object.assign(policy, { waitForVerifiers: true, maxDelay })
+    return { policy, warnings }
+  }
+
+  /** A gated key (activateBy set, maxDelay after its activation time) is watched from the gate's lookahead before its activateAt. */
+  private async gate (tenantId: string, key: KeyVersion): Promise<void> {
+    if (key.activateBy === undefined) return
+    await this.store.setGateDue(tenantId, key.activateAt - GATE_LOOKAHEAD_MS)
   }
 
   private prepublishWarnings (leadSeconds: number): string[] {
@@ -239,7 +251,11 @@ export class AdminService {
 
   async listKeys (tenantId: string): Promise<KeyView[]> {
     const snapshot = await this.snapshot(tenantId)
-    return keyViews(snapshot.keys, snapshot.tenant.tokenPolicy, this.jwksMaxAge, this.clock())
+    const now = this.clock()
+    const views = keyViews(snapshot.keys, snapshot.tenant.tokenPolicy, this.jwksMaxAge, now)
+    if (!views.some(view => view.alg !== 'HS256')) return views
+    const verifiers = await this.store.getVerifiers(tenantId)
+    return views.map(view => view.alg === 'HS256' ? view : { ...view, verifiers: verifierCounts(verifiers, view.kid, now, this.verifierWindowMs) })
   }
 
   private async material (tenant: Tenant, input: KeyCreate): Promise<{ material: KeyMaterial, source: KeyVersion['source'] }> {
@@ -300,11 +316,14 @@ export class AdminService {
     const symmetric = snapshot.tenant.alg === 'HS256'
     const emergency = input.revokeActive === true
     if (emergency && input.at !== undefined) throw invalid('/at', 'cannot be combined with revokeActive: the new key is active at once')
+    if (emergency && input.waitForVerifiers === true) throw invalid('/waitForVerifiers', 'cannot be combined with revokeActive: the new key is active at once')
+    const maxDelay = gateOf(input, snapshot.tenant.alg)
     const at = input.at === undefined ? now + (symmetric || emergency ? 0 : prepublish * 1000) : parseTime(input.at, '/at')
     if (at < now - 1000) throw invalid('/at', 'must not be in the past')
     const publishAt = Math.max(Math.min(now, at), at - prepublish * 1000)
     const material = await this.keygen.generate(snapshot.tenant.alg)
     const key = this.keyVersion(tenantId, material, 'generated', publishAt, Math.max(at, now))
+    if (maxDelay !== undefined && maxDelay > 0) key.activateBy = key.activateAt + maxDelay * 1000
     const warnings = symmetric ? [] : this.prepublishWarnings(Math.floor((key.activateAt - Math.max(publishAt, now)) / 1000))
     if (warnings.length > 0) this.warn('short prepublish', { tenant: tenantId, kid: key.kid, prepublish })
     const options: AppendKeyOptions = { destroy: this.pruning(snapshot, who) }
@@ -315,6 +334,7 @@ export class AdminService {
       options.revoke = { kid: revoked, revokedAt: key.activateAt, audit: this.audit(who, 'key.revoke', tenantId, revoked) }
     }
     await this.store.appendKey(tenantId, key, this.audit(who, 'key.rotate', tenantId, key.kid), options)
+    await this.gate(tenantId, key)
     const destroyed = new Set(options.destroy?.map(d => d.kid))
     const keys = snapshot.keys.filter(k => !destroyed.has(k.kid))
       .map(k => k.kid === revoked && k.revokedAt === undefined ? { ...k, revokedAt: key.activateAt } : k)
@@ -372,12 +392,15 @@ export class AdminService {
       const activateAt = periodActivateAt(policy, period, now, 2 * this.tickMs)
       const material = await this.keygen.generate(snapshot.tenant.alg)
       const key = this.keyVersion(tenantId, material, 'generated', activateAt - policy.prepublish * 1000, activateAt)
+      const maxDelay = policy.waitForVerifiers === true ? policy.maxDelay ?? 0 : 0
+      if (maxDelay > 0) key.activateBy = activateAt + maxDelay * 1000
       const scheduler: Actor = { actor: 'scheduler', ip: '' }
       created = await this.store.appendKey(tenantId, key, this.audit(scheduler, 'key.rotate', tenantId, key.kid), {
         destroy: this.pruning(snapshot, scheduler),
         once: `rotation:${policy.anchor}:${period}`,
         onceTtlMs: Math.max(4 * policy.every * 1000, 3_600_000)
       })
+      if (created) await this.gate(tenantId, key)
     }
     await this.store.setRotationDue(tenantId, rotationDueAt(policy, Math.max(period, 0) + 1))
     return created

@@ -28,6 +28,7 @@ export function tenantView (snapshot: TenantSnapshot, jwksMaxAge: number, now: n
   if (tenant.claimsSchema !== undefined) out.claimsSchema = tenant.claimsSchema
   if (tenant.staticClaims !== undefined) out.staticClaims = tenant.staticClaims
   if (tenant.rotation !== undefined) out.rotation = { every: tenant.rotation.every, prepublish: tenant.rotation.prepublish, since: iso(tenant.rotation.anchor) }
+  if (tenant.rotation?.waitForVerifiers === true) Object.assign(out.rotation ?? {}, { waitForVerifiers: true, maxDelay: tenant.rotation.maxDelay })
   return out
 }
 
@@ -47,6 +48,7 @@ export function keyViews (keys: KeyVersion[], policy: TokenPolicy, jwksMaxAge: n
     }
     if (key.publicJwk !== undefined) out.publicKeyPem = publicKeyPem(key.publicJwk)
     if (key.revokedAt !== undefined) out.revokedAt = iso(key.revokedAt)
+    if (key.activateBy !== undefined) out.activateBy = iso(key.activateBy)
     if (promotedAt !== undefined) out.promotedAt = iso(promotedAt)
     if (retiresAt !== undefined && (state === 'retiring' || state === 'retired')) out.retiresAt = iso(retiresAt)
     return out

@@ -51,6 +51,10 @@ export interface Config {
   keygenConcurrency: number
   /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of trusted proxies. */
   trustProxy: boolean | number | string
+  /** Most verifiers kept per tenant; the least recently seen are dropped first. */
+  verifiersMax: number
+  /** Verifiers seen within this many seconds count for key lists and propagation-gated activation. */
+  verifierWindow: number
   /** Embedded dev mode: in-process store, generated secrets. */
   embedded: boolean
   /** Set when the admin token was generated for this process and must be shown once. */
@@ -193,6 +197,8 @@ export function loadConfig (env: Env = process.env): Config {
     rotationMinPeriod: integer(env, 'ROTATION_MIN_PERIOD', 3600, 1, 3_153_600_000),
     keyringMaxRetired: integer(env, 'KEYRING_MAX_RETIRED', 20, 0, 10_000),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    verifiersMax: integer(env, 'VERIFIERS_MAX', 1000, 1, 100_000),
+    verifierWindow: integer(env, 'VERIFIER_WINDOW', 604_800, 1, 31_536_000),
     embedded,
     generatedAdminToken
   }

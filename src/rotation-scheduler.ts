@@ -1,5 +1,6 @@
 // Periodic rotation: each tick reads the due-index and runs due tenants; no timer per tenant, no work done twice.
 import type { AdminService } from './admin-service.js'
+import { PeriodicTask } from './periodic-task.js'
 import type { Store } from './store/store.js'
 import type { Clock } from './types.js'
 
@@ -15,28 +16,23 @@ export interface SchedulerOptions {
 }
 
 export class RotationScheduler {
-  private timer?: NodeJS.Timeout
-  private running?: Promise<number>
+  private readonly task: PeriodicTask
 
-  constructor (private readonly options: SchedulerOptions) {}
+  constructor (private readonly options: SchedulerOptions) {
+    this.task = new PeriodicTask(async () => await this.run(), options.tickMs, err => options.onError?.(err))
+  }
 
   start (): void {
-    if (this.timer !== undefined) return
-    this.timer = setInterval(() => { this.tick().catch(err => this.options.onError?.(err)) }, this.options.tickMs)
-    this.timer.unref()
+    this.task.start()
   }
 
   /** Handles every tenant due now; resolves with how many versions this instance created. Overlapping calls share one run. */
   async tick (): Promise<number> {
-    if (this.running !== undefined) return await this.running
-    this.running = this.run().finally(() => { this.running = undefined })
-    return await this.running
+    return await this.task.tick()
   }
 
   async stop (): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer)
-    this.timer = undefined
-    if (this.running !== undefined) await this.running.catch(() => 0)
+    await this.task.stop()
   }
 
   private async run (): Promise<number> {

@@ -31,6 +31,9 @@ export interface RotationPolicy {
   prepublish: number
   /** Epoch ms the period count starts from (when the policy was set). */
   anchor: number
+  /** Each new version waits for the verifiers seen within VERIFIER_WINDOW, at most `maxDelay` seconds. */
+  waitForVerifiers?: boolean
+  maxDelay?: number
 }
 
 export interface Tenant {
@@ -68,6 +71,10 @@ export interface KeyVersion {
   publishAt: number
   activateAt: number
   revokedAt?: number
+  /** Propagation-gated activation: the latest time the key activates, however many verifiers still lack it. */
+  activateBy?: number
+  /** When the activation gate stopped watching this key (it activated, on time, released or at activateBy). */
+  gateSettledAt?: number
   /** Public JWK for asymmetric keys (public members plus kty, kid, alg, use). */
   publicJwk?: JsonObject
   /** Secret or private key (PKCS#8 PEM), sealed. */
@@ -110,3 +117,22 @@ export interface TenantSnapshot {
 }
 
 export type Clock = () => number
+
+/** One verifier of a tenant as the store keeps it (times epoch ms). */
+export interface VerifierRecord {
+  /** First 16 hex characters of SHA-256(`<client address>\n<User-Agent>`). */
+  id: string
+  ip: string
+  /** First 200 characters. */
+  userAgent: string
+  firstSeen: number
+  lastSeen: number
+  fetches: number
+  /** Kids of the JWKS document it last received ([] when it only fetched discovery). */
+  kids: string[]
+  /** When the JWKS document holding `kids` was received (0: never). */
+  kidsAt: number
+}
+
+/** What one instance saw of one verifier of one tenant since its last flush; kids and kidsAt absent after discovery fetches only. */
+export type VerifierFetch = Omit<VerifierRecord, 'kids' | 'kidsAt'> & { tenant: string, kids?: string[], kidsAt?: number }

@@ -61,6 +61,15 @@ function randomTenantRequest (ctx: TargetContext): LoadRequest {
   return { method: 'POST', path: variants[0].path, headers: variants[0].headers, body: ISSUE_BODY, variants }
 }
 
+/** Distinct User-Agents of the JWKS case: the fetches are recorded (always on) for this many verifiers. */
+export const JWKS_VERIFIERS = 1000
+
+function jwksRequest (ctx: TargetContext): LoadRequest {
+  const path = `/v1/tenants/${tenantOf(ctx, 'RS256').id}/jwks.json`
+  const variants = Array.from({ length: JWKS_VERIFIERS }, (_, i) => ({ path, headers: { 'user-agent': `bench-verifier/${i}` } }))
+  return { method: 'GET', path, variants }
+}
+
 export const TARGETS: Record<string, TargetDef> = Object.fromEntries(([
   { id: 'tm-hs256', label: 'tokenmint HS256 (smooch)', server: 'tokenmint', needs: ['HS256'], request: tokenmintIssue('HS256') },
   { id: 'ceiling-hs256', label: BASELINES['ceiling-hs256'].label, server: 'ceiling-hs256', needs: [], request: baselineIssue },
@@ -76,10 +85,10 @@ export const TARGETS: Record<string, TargetDef> = Object.fromEntries(([
   { id: 'async-eddsa', label: BASELINES['async-eddsa'].label, server: 'async-eddsa', needs: [], request: baselineIssue },
   {
     id: 'tm-jwks',
-    label: 'tokenmint JWKS GET (RS256 tenant)',
+    label: `tokenmint JWKS GET (RS256 tenant, ${JWKS_VERIFIERS.toLocaleString('en-US')} verifiers)`,
     server: 'tokenmint',
     needs: ['RS256'],
-    request: ctx => ({ method: 'GET', path: `/v1/tenants/${tenantOf(ctx, 'RS256').id}/jwks.json` })
+    request: jwksRequest
   },
   { id: 'hello', label: BASELINES.hello.label, server: 'hello', needs: [], request: () => ({ method: 'GET', path: '/' }) }
 ] satisfies TargetDef[]).map(t => [t.id, t]))

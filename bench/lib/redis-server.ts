@@ -33,3 +33,22 @@ export async function startRedis (timeoutMs = 10_000): Promise<BenchRedis> {
   await child.stop()
   throw new Error(`redis-server not answering PING after ${timeoutMs} ms:\n${child.tail()}`)
 }
+
+/** The redis-server's total_commands_processed (INFO stats), read over a socket of its own. */
+export function commandsProcessed (port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1' })
+    let reply = ''
+    socket.setTimeout(2000, () => { socket.destroy(); reject(new Error('redis-server did not answer INFO')) })
+    socket.once('error', reject)
+    socket.once('connect', () => socket.write('INFO stats\r\n'))
+    socket.on('data', data => {
+      reply += data.toString()
+      const match = /total_commands_processed:(\d+)/.exec(reply)
+      if (match !== null && reply.includes('\r\n', reply.indexOf('total_commands_processed'))) {
+        socket.destroy()
+        resolve(Number(match[1]))
+      }
+    })
+  })
+}

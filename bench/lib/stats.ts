@@ -8,7 +8,11 @@ export function median (values: readonly number[]): number | undefined {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-export interface RunMeasurement extends Measurement { run: number }
+export interface RunMeasurement extends Measurement {
+  run: number
+  /** Targets that read the store: commands the bench's redis-server processed per second while the target was measured (warm-up included). */
+  redisCommandsPerSec?: number
+}
 
 export interface TargetRecord {
   id: string

@@ -93,6 +93,24 @@ export function createMetrics (config: Pick<Config, 'metricsTenantLabelMax'>): M
     registers
   })
   for (const operation of STORE_OPERATIONS) storeErrors.inc({ operation }, 0)
+  const verifiers = new Gauge({
+    name: 'tokenmint_verifiers',
+    help: 'Verifiers kept per tenant (capped like tokenmint_tokens_issued_total; the tenants past the cap are summed as "other"), as of the last flush',
+    labelNames: ['tenant'] as const,
+    registers
+  })
+  /** Per tenant label, the count of each tenant behind it (several tenants share "other"). */
+  const verifiersByLabel = new Map<string, Map<string, number>>()
+  const verifierFlushFailures = new Counter({
+    name: 'tokenmint_verifier_flush_failures_total',
+    help: 'Flushes of recorded verifier fetches that failed (their fetches were dropped; verifiers were answered as usual)',
+    registers
+  })
+  const postponed = new Counter({
+    name: 'tokenmint_activations_postponed_total',
+    help: 'Propagation-gated key activations held because a verifier lacked the key',
+    registers
+  })
 
   return {
     registry,
@@ -122,6 +140,22 @@ export function createMetrics (config: Pick<Config, 'metricsTenantLabelMax'>): M
       issued.uncounted++
     },
     keyRotated: trigger => rotations.inc({ trigger }),
+    verifiersKept: counts => {
+      for (const [tenant, count] of counts) {
+        const label = tenantLabel(tenant)
+        let tenants = verifiersByLabel.get(label)
+        if (tenants === undefined) {
+          tenants = new Map()
+          verifiersByLabel.set(label, tenants)
+        }
+        tenants.set(tenant, count)
+        let sum = 0
+        for (const n of tenants.values()) sum += n
+        verifiers.set({ tenant: label }, sum)
+      }
+    },
+    verifierFlushFailed: () => verifierFlushFailures.inc(),
+    activationPostponed: () => postponed.inc(),
     storeCall: (operation: StoreOperation, ms: number, failed: boolean): void => {
       storeDuration.observe({ operation }, ms / 1000)
       if (failed) storeErrors.inc({ operation })

@@ -11,6 +11,8 @@ import { RotationScheduler } from '../../src/rotation-scheduler.js'
 import type { Store } from '../../src/store/store.js'
 import { TenantRuntime } from '../../src/tenant-runtime.js'
 import type { Clock } from '../../src/types.js'
+import { ActivationGate } from '../../src/verifiers/activation-gate.js'
+import { VerifierRecorder } from '../../src/verifiers/recorder.js'
 
 /** Store calls timed for metrics; 'ping' is the store.ready() round trip made at each scrape. */
 export const STORE_OPERATIONS = ['getSnapshot', 'getVersion', 'ping'] as const
@@ -27,6 +29,12 @@ export interface Metrics {
   keyRotated: (trigger: 'manual' | 'scheduled') => void
   /** A store read took `ms` and failed or not. */
   storeCall: (operation: StoreOperation, ms: number, failed: boolean) => void
+  /** A verifier flush wrote these tenants' verifier counts. */
+  verifiersKept: (counts: Map<string, number>) => void
+  /** A verifier flush failed (its fetches were dropped). */
+  verifierFlushFailed: () => void
+  /** The activation gate held a key past its activation time. */
+  activationPostponed: () => void
 }
 
 export interface Services {
@@ -37,6 +45,10 @@ export interface Services {
   admin: AdminService
   keygen: KeygenPool
   scheduler: RotationScheduler
+  /** Records JWKS and discovery fetches (the request path only touches its memory). */
+  verifiers: VerifierRecorder
+  /** Postpones and releases propagation-gated activations. */
+  gate: ActivationGate
   clock: Clock
 }
 
@@ -90,10 +102,39 @@ export default fp(async function services (app: FastifyInstance, options: Servic
       metrics.keyRotated('scheduled')
     }
   })
-  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, clock })
-  if (options.scheduler) app.addHook('onReady', async () => scheduler.start())
+  const verifiers = new VerifierRecorder({
+    store,
+    clock,
+    max: config.verifiersMax,
+    onFlushed: counts => metrics.verifiersKept(counts),
+    onFlushError: (err, fetches) => {
+      metrics.verifierFlushFailed()
+      app.log.warn({ err, fetches }, 'recording verifier fetches failed; these fetches are not counted')
+    }
+  })
+  const gate = new ActivationGate({
+    store,
+    clock,
+    windowMs: config.verifierWindow * 1000,
+    onError: (err, tenant) => app.log.warn({ err, tenant }, 'activation gate step failed'),
+    onPostponed: (tenant, kid, activateBy) => {
+      app.log.info({ tenant, kid, activateBy: new Date(activateBy).toISOString() }, 'key activation postponed: a verifier lacks the key')
+      metrics.activationPostponed()
+    },
+    onReleased: (tenant, kid) => app.log.info({ tenant, kid }, 'postponed key activated: every verifier has it')
+  })
+  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, verifiers, gate, clock })
+  app.addHook('onReady', async () => verifiers.start())
+  if (options.scheduler) {
+    app.addHook('onReady', async () => {
+      scheduler.start()
+      gate.start()
+    })
+  }
   app.addHook('onClose', async () => {
     await scheduler.stop()
+    await gate.stop()
+    await verifiers.stop()
     await keygen.close()
     cache.close()
     await store.close()

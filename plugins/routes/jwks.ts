@@ -30,7 +30,7 @@ interface PreparedJwks {
 }
 
 export default async function jwksRoutes (app: FastifyInstance) {
-  const { cache, clock, config } = app.tokenmint
+  const { cache, clock, config, verifiers } = app.tokenmint
   /** Keyed by document: a runtime hands out the same document until its published keys change. */
   const prepared = new WeakMap<JwksDocument, PreparedJwks>()
 
@@ -56,7 +56,10 @@ export default async function jwksRoutes (app: FastifyInstance) {
   }
 
   function writeJwks (runtime: TenantRuntime, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    const jwks = prepare(runtime.jwks(clock()))
+    const document = runtime.jwks(clock())
+    // A 304 names this same document: its ETag is the one compared below.
+    verifiers.fetched(runtime.tenant.id, request.ip, request.headers['user-agent'], document)
+    const jwks = prepare(document)
     reply.header('cache-control', runtime.jwksCacheControl())
     const ifNoneMatch = request.headers['if-none-match']
     if (ifNoneMatch !== undefined && (ifNoneMatch === jwks.etag || notModified(ifNoneMatch, jwks.etag))) {
@@ -85,6 +88,7 @@ export default async function jwksRoutes (app: FastifyInstance) {
     }
   }, async (request, reply) => {
     const runtime = await runtimeFor(request)
+    verifiers.fetched(runtime.tenant.id, request.ip, request.headers['user-agent'])
     reply.header('cache-control', `public, max-age=${runtime.jwksCaching().maxAge}`).header('access-control-allow-origin', '*')
     return runtime.discovery(config.publicUrl)
   })

@@ -69,6 +69,7 @@ export const api = {
   listApiKeys: (id) => request('GET', `/tenants/${seg(id)}/api-keys`),
   createApiKey: (id, name) => request('POST', `/tenants/${seg(id)}/api-keys`, { name }),
   deleteApiKey: (id, keyId) => request('DELETE', `/tenants/${seg(id)}/api-keys/${seg(keyId)}`),
+  listVerifiers: (id, limit = 100) => request('GET', `/tenants/${seg(id)}/verifiers?limit=${limit}`),
   audit: (tenant, limit = 100) =>
     request('GET', `/audit?limit=${limit}${tenant ? `&tenant=${seg(tenant)}` : ''}`)
 }

@@ -1,9 +1,10 @@
-// One tenant's page: its settings, key timeline and list, key import, rotation (one-off and periodic), revocation, API keys, deletion.
+// One tenant's page: its settings, key timeline and list, key import, rotation (one-off and periodic), revocation, verifiers, API keys, deletion.
 import { api } from './api.js'
 import { confirmAction } from './dialog.js'
 import { copyText, field, formatTime, h, replace, time } from './dom.js'
 import { clearMessages, showError, showNotice, showWarnings } from './messages.js'
 import { renderTimeline } from './timeline.js'
+import { verifierTable } from './verifiers.js'
 
 /** 2592000 → "30 d", 5400 → "1 h 30 min", 45 → "45 s". */
 export function duration (seconds) {
@@ -144,6 +145,11 @@ export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}
   const keyListSlot = h('div', { class: 'key-list-slot' })
   const rotationStatus = h('p', { class: 'rotation-status', role: 'status' })
   const apiKeyListSlot = h('div', {})
+  const verifierSlot = h('div', { class: 'verifier-list-slot' })
+  const reloadVerifiers = async () => {
+    const page = await api.listVerifiers(id)
+    replace(verifierSlot, verifierTable(page.items, page.nextCursor !== null))
+  }
   const apiKeyOnceSlot = h('div', { class: 'once-slot' })
 
   const renderRotation = () => {
@@ -160,6 +166,7 @@ export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}
     replace(timelineSlot, renderTimeline(freshKeys.items))
     replace(keyListSlot, keyTable(freshKeys.items, revoke))
     renderRotation()
+    await reloadVerifiers()
   }
 
   const revoke = async (key) => {
@@ -231,10 +238,14 @@ export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}
   // One-off rotation.
   const at = h('input', { id: 'rotate-at', type: 'datetime-local', step: 1, 'data-path': '/at' })
   const prepublish = numberInput('rotate-prepublish', { 'data-path': '/prepublish', placeholder: 'JWKS max-age' })
+  const waitForVerifiers = h('input', { id: 'rotate-wait', type: 'checkbox', 'data-path': '/waitForVerifiers' })
+  const maxDelay = numberInput('rotate-max-delay', { 'data-path': '/maxDelay', placeholder: '86400' })
   const rotateForm = h('form', { class: 'card sub', id: 'rotate-form', 'aria-labelledby': 'rotate-title' },
     h('h4', { id: 'rotate-title' }, 'Schedule a rotation'),
     field('Activate at (local time)', at, 'Empty: now (asymmetric keys: after the prepublish time).'),
     field('Prepublish (seconds)', prepublish, 'How long the new key is in the JWKS before it signs.'),
+    hs256 ? null : field('Wait for verifiers', waitForVerifiers, 'Hold the activation while a verifier seen lately has not fetched the new key.'),
+    hs256 ? null : field('Wait at most (seconds)', maxDelay, 'With waiting: the latest activation is this long after its time; empty: 1 day.'),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Schedule rotation')))
   rotateForm.addEventListener('submit', async (event) => {
     event.preventDefault()
@@ -243,6 +254,11 @@ export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}
     if (at.value !== '') body.at = new Date(at.value).toISOString()
     const lead = numberOrUndefined(prepublish)
     if (lead !== undefined) body.prepublish = lead
+    if (waitForVerifiers.checked) {
+      body.waitForVerifiers = true
+      const most = numberOrUndefined(maxDelay)
+      if (most !== undefined) body.maxDelay = most
+    }
     try {
       const result = await api.rotate(id, body)
       showNotice(`Key ${result.key.kid} scheduled: ${result.key.state}, activates at ${formatTime(result.key.activateAt)}.`)
@@ -357,6 +373,10 @@ export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}
       keyListSlot,
       importForm,
       h('div', { class: 'grid-2' }, rotateForm, periodicForm)),
+    h('section', { class: 'card', id: 'verifiers', 'aria-labelledby': 'verifiers-title' },
+      h('h3', { id: 'verifiers-title' }, 'Verifiers'),
+      h('p', { class: 'muted' }, 'Whatever fetched this tenant\'s JWKS or discovery document, told apart by address and User-Agent.'),
+      verifierSlot),
     h('section', { class: 'card', id: 'api-keys', 'aria-labelledby': 'api-keys-title' },
       h('h3', { id: 'api-keys-title' }, 'API keys'),
       apiKeyOnceSlot,
@@ -367,5 +387,6 @@ export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}
   replace(keyListSlot, keyTable(keys.items, revoke))
   replace(apiKeyListSlot, apiKeyTable(apiKeys.items, deleteApiKey))
   renderRotation()
+  await reloadVerifiers().catch(showError)
   document.getElementById('tenant-title')?.focus()
 }

@@ -77,6 +77,15 @@ function legend () {
     h('li', {}, h('span', { class: 'swatch-now', 'aria-hidden': 'true' }), 'now'))
 }
 
+/** A pending asymmetric key: "n of m verifiers have it" and, when its activation is gated, its deadline. */
+function propagation (key) {
+  if (key.state !== 'pending' || key.verifiers === undefined) return null
+  const { seen, withKey } = key.verifiers
+  return h('small', { class: 'tl-propagation' },
+    seen === 0 ? 'no verifier seen yet' : `${withKey} of ${seen} verifiers have it`,
+    key.activateBy === undefined ? null : ` · waits for them until ${formatTime(key.activateBy)}`)
+}
+
 /** The timeline figure (legend, one row per key, time axis) for the keys of GET .../keys. */
 export function renderTimeline (keys, now = Date.now()) {
   if (keys.length === 0) return h('p', { class: 'muted' }, 'No key versions yet: import the platform\'s key below, or schedule a rotation to generate one.')
@@ -102,7 +111,8 @@ export function renderTimeline (keys, now = Date.now()) {
         : null,
       s('line', { class: 'tl-now', x1: nowX, x2: nowX, y1: 0, y2: 24 }))
     return h('div', { class: 'tl-row', dataset: { kid: row.key.kid, state: row.key.state } },
-      h('span', { class: 'tl-label', title: row.key.kid }, h('span', { class: ['dot', `state-${row.key.state}`], 'aria-hidden': 'true' }), row.key.kid),
+      h('span', { class: 'tl-label', title: row.key.kid }, h('span', { class: ['dot', `state-${row.key.state}`], 'aria-hidden': 'true' }), row.key.kid,
+        propagation(row.key)),
       track)
   })
 

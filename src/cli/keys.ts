@@ -20,6 +20,7 @@ function printKey (out: Output, verb: string, tenant: string, key: KeyView): voi
     ['published', key.alg === 'HS256' ? 'never (HS256)' : key.published ? 'yes' : 'no'],
     ['publish at', key.alg === 'HS256' ? undefined : key.publishAt],
     ['activate at', key.activateAt],
+    ['activate by', key.activateBy],
     ['revoked at', key.revokedAt],
     ['retires at', key.retiresAt]
   ])
@@ -103,18 +104,25 @@ export function registerKeys (program: Command, ctx: CliContext): void {
     .argument('<tenant>', 'tenant id')
     .option('--at <time>', `when the new version starts signing (${timeHelp}; default now)`, time)
     .option('--prepublish <s>', 'seconds it is in the JWKS before it signs', integer(0))
-    .action(async (tenant: string, flags: { at?: number | string, prepublish?: number }, command: Command) => {
+    .option('--wait-for-verifiers', 'hold the activation while a verifier seen within VERIFIER_WINDOW lacks the new key')
+    .option('--max-delay <s>', 'with --wait-for-verifiers: seconds the activation may be held at most (server default 86400)', integer(0))
+    .action(async (tenant: string, flags: { at?: number | string, prepublish?: number, waitForVerifiers?: boolean, maxDelay?: number }, command: Command) => {
       const { client, out } = ctx.session(command)
+      if (flags.maxDelay !== undefined && flags.waitForVerifiers !== true) throw new UsageError('--max-delay needs --wait-for-verifiers')
       const body: JsonObject = {}
       if (flags.at !== undefined) body.at = flags.at
       if (flags.prepublish !== undefined) body.prepublish = flags.prepublish
+      if (flags.waitForVerifiers === true) body.waitForVerifiers = true
+      if (flags.maxDelay !== undefined) body.maxDelay = flags.maxDelay
       const rotated = await client.request<KeyRotated>('POST', keysPath(tenant) + '/rotate', { auth: 'admin', body })
       const { key } = rotated
       out.result(rotated, () => {
         printKey(out, key.state === 'active' ? 'rotated to' : 'scheduled', tenant, key)
         out.line(key.state === 'active'
           ? `key ${key.kid} signs new tokens from now on${key.alg === 'HS256' ? ': give the platform that verifies them its secret (below)' : ''}`
-          : `key ${key.kid} signs new tokens from ${key.activateAt}; the current key signs until then`)
+          : key.activateBy === undefined
+            ? `key ${key.kid} signs new tokens from ${key.activateAt}; the current key signs until then`
+            : `key ${key.kid} signs new tokens from ${key.activateAt} once every verifier has it, by ${key.activateBy} at the latest`)
       })
       out.secret(`generated HS256 secret of key ${key.kid}`, 'secret', rotated.secret)
       out.warnings(rotated.warnings)

@@ -10,6 +10,7 @@ import { formatApiError } from './output.js'
 import { registerRotation } from './rotation.js'
 import { registerTenants } from './tenants.js'
 import { registerToken } from './token.js'
+import { registerVerifiers } from './verifiers.js'
 import { packageVersion } from './version.js'
 
 export type { CliIo } from './context.js'
@@ -45,6 +46,7 @@ export function buildProgram (io: CliIo): Command {
   registerRotation(program, ctx)
   registerToken(program, ctx)
   registerAudit(program, ctx)
+  registerVerifiers(program, ctx)
   return program
 }
 

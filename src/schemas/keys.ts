@@ -3,6 +3,7 @@ import { Type, type Static } from 'typebox'
 import { KEY_STATES } from '../keys/key-state.js'
 import { ALGS } from '../types.js'
 import { TenantId, TimeInput, Warnings, onePage } from './common.js'
+import { GateInputSchema, VerifierCountsSchema } from './verifiers.js'
 
 export const KeyViewSchema = Type.Object({
   kid: Type.String(),
@@ -16,6 +17,8 @@ export const KeyViewSchema = Type.Object({
   revokedAt: Type.Optional(Type.String()),
   promotedAt: Type.Optional(Type.String({ description: 'When this key became active before its activateAt, because the active key was revoked' })),
   retiresAt: Type.Optional(Type.String()),
+  activateBy: Type.Optional(Type.String({ description: 'Propagation-gated activation: the deadline; activateAt is the current plan' })),
+  verifiers: Type.Optional(VerifierCountsSchema),
   publicKeyPem: Type.Optional(Type.String({ description: 'Asymmetric keys: the public key as SPKI PEM, for platforms that take a key rather than a JWKS URL' }))
 })
 export type KeyView = Static<typeof KeyViewSchema>
@@ -43,7 +46,8 @@ export type KeyCreated = Static<typeof KeyCreatedSchema>
 export const RotateInputSchema = Type.Object({
   at: Type.Optional(TimeInput),
   prepublish: Type.Optional(Type.Integer({ minimum: 0 })),
-  revokeActive: Type.Optional(Type.Boolean({ description: 'Emergency rotation: the new key is active at once and the active one revoked, in one write' }))
+  revokeActive: Type.Optional(Type.Boolean({ description: 'Emergency rotation: the new key is active at once and the active one revoked, in one write' })),
+  ...GateInputSchema.properties
 }, { additionalProperties: false })
 export type RotateInput = Static<typeof RotateInputSchema>
 

@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox'
 import { ALGS, PROFILE_NAMES } from '../types.js'
 import { JsonObjectSchema, TenantId, Warnings } from './common.js'
+import { GateInputSchema } from './verifiers.js'
 
 export const TokenPolicyInputSchema = Type.Object({
   defaultTtl: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -17,7 +18,8 @@ export const RateLimitInputSchema = Type.Object({
 
 export const RotationInputSchema = Type.Object({
   every: Type.Integer({ minimum: 1, description: 'Seconds between versions' }),
-  prepublish: Type.Optional(Type.Integer({ minimum: 0, description: 'Seconds a version is published before it signs (default: the JWKS max-age)' }))
+  prepublish: Type.Optional(Type.Integer({ minimum: 0, description: 'Seconds a version is published before it signs (default: the JWKS max-age)' })),
+  ...GateInputSchema.properties
 }, { additionalProperties: false })
 export type RotationInput = Static<typeof RotationInputSchema>
 
@@ -58,7 +60,7 @@ export const TenantViewSchema = Type.Object({
   rateLimit: Type.Object({ max: Type.Integer(), timeWindow: Type.Union([Type.Integer(), Type.String()]) }),
   claimsSchema: Type.Optional(JsonObjectSchema),
   staticClaims: Type.Optional(JsonObjectSchema),
-  rotation: Type.Optional(Type.Object({ every: Type.Integer(), prepublish: Type.Integer(), since: Type.String() })),
+  rotation: Type.Optional(Type.Object({ every: Type.Integer(), prepublish: Type.Integer(), since: Type.String(), waitForVerifiers: Type.Optional(Type.Boolean()), maxDelay: Type.Optional(Type.Integer()) })),
   activeKid: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
   updatedAt: Type.String()

@@ -1,6 +1,6 @@
 // What both stores share so they behave the same: the opaque tenant cursor, API key order, marker lifetime.
 import { invalid } from '../errors.js'
-import type { ApiKeyRecord } from '../types.js'
+import type { ApiKeyRecord, VerifierFetch, VerifierRecord } from '../types.js'
 
 /** Lifetime of a create-if-absent marker when the caller gives none. */
 export const DEFAULT_ONCE_TTL_MS = 24 * 60 * 60 * 1000
@@ -54,4 +54,16 @@ export function decodeAuditCursor (cursor: string): AuditPosition {
   const position = match === null ? undefined : { ms: Number(match[1]), seq: Number(match[2]), tenant: match[3] }
   if (position === undefined || encodeAuditCursor(position) !== cursor) throw invalid('/cursor', 'is not a cursor returned by this listing')
   return position
+}
+
+/** A verifier record with one flush's fetches merged in (the Redis script does the same in Lua). */
+export function mergeVerifier (record: VerifierRecord | undefined, fetch: VerifierFetch): VerifierRecord {
+  const merged: VerifierRecord = record === undefined
+    ? { id: fetch.id, ip: fetch.ip, userAgent: fetch.userAgent, firstSeen: fetch.firstSeen, lastSeen: fetch.lastSeen, fetches: fetch.fetches, kids: [], kidsAt: 0 }
+    : { ...record, firstSeen: Math.min(record.firstSeen, fetch.firstSeen), lastSeen: Math.max(record.lastSeen, fetch.lastSeen), fetches: record.fetches + fetch.fetches }
+  if (fetch.kids !== undefined && (fetch.kidsAt ?? 0) >= merged.kidsAt) {
+    merged.kids = [...fetch.kids]
+    merged.kidsAt = fetch.kidsAt ?? 0
+  }
+  return merged
 }

@@ -1,10 +1,10 @@
 // The embedded in-process store (dev mode): the Store semantics of the Redis store, kept in memory.
 import { TokenmintError, invalid, storeUnavailable } from '../errors.js'
-import type { ApiKeyRecord, AuditEntry, Clock, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
-import { DEFAULT_AUDIT_RETENTION_MS, DEFAULT_ONCE_TTL_MS, auditBefore, byCreation, decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor, newestAuditFirst, type AuditPosition } from './common.js'
+import type { ApiKeyRecord, AuditEntry, Clock, KeyVersion, Page, Tenant, TenantSnapshot, VerifierFetch, VerifierRecord } from '../types.js'
+import { DEFAULT_AUDIT_RETENTION_MS, DEFAULT_ONCE_TTL_MS, auditBefore, byCreation, decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor, mergeVerifier, newestAuditFirst, type AuditPosition } from './common.js'
 import { MemoryRateCounter, RateWindows } from './memory-rate-counter.js'
 import type { RateCounter, RateCounterOptions } from './rate-counter.js'
-import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
+import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, MoveActivation, Store } from './store.js'
 
 export interface MemoryStoreOptions {
   /** Decides when create-if-absent markers expire and rate windows end; Date.now by default. */
@@ -24,6 +24,16 @@ interface LoggedEntry extends AuditPosition {
   entry: AuditEntry
 }
 
+/** The ids of a due index whose time has come, earliest first, at most `limit`. */
+function dueIds (index: Map<string, number>, now: number, limit: number): string[] {
+  if (limit < 1) return []
+  return [...index.entries()]
+    .filter(([, dueAt]) => dueAt <= now)
+    .sort(([a, dueA], [b, dueB]) => dueA - dueB || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, Math.floor(limit))
+    .map(([id]) => id)
+}
+
 /**
  * Records are copied with structuredClone on the way in and out, so callers never share objects
  * with the store. Versions survive a delete (as in Redis), so a re-created tenant never reuses one.
@@ -37,6 +47,8 @@ export class MemoryStore implements Store {
   private readonly audit = new Map<string, LoggedEntry[]>()
   private readonly markers = new Map<string, number>()
   private readonly rotationDue = new Map<string, number>()
+  private readonly gateDue = new Map<string, number>()
+  private readonly verifiers = new Map<string, Map<string, VerifierRecord>>()
   private readonly listeners = new Set<ChangeListener>()
   private readonly rateWindows: RateWindows
   private readonly auditRetentionMs: number
@@ -104,6 +116,8 @@ export class MemoryStore implements Store {
     this.log(tenantId, audit)
     this.tenants.delete(tenantId)
     this.rotationDue.delete(tenantId)
+    this.gateDue.delete(tenantId)
+    this.verifiers.delete(tenantId)
     this.bump(tenantId)
   }
 
@@ -195,12 +209,58 @@ export class MemoryStore implements Store {
 
   async listDueRotations (now: number, limit: number): Promise<string[]> {
     this.open()
-    if (limit < 1) return []
-    return [...this.rotationDue.entries()]
-      .filter(([, dueAt]) => dueAt <= now)
-      .sort(([a, dueA], [b, dueB]) => dueA - dueB || (a < b ? -1 : a > b ? 1 : 0))
-      .slice(0, Math.floor(limit))
-      .map(([id]) => id)
+    return dueIds(this.rotationDue, now, limit)
+  }
+
+  async recordVerifiers (fetches: VerifierFetch[], max: number): Promise<Map<string, number>> {
+    this.open()
+    const counts = new Map<string, number>()
+    for (const fetch of fetches) {
+      if (!this.tenants.has(fetch.tenant)) continue
+      let records = this.verifiers.get(fetch.tenant)
+      if (records === undefined) {
+        records = new Map()
+        this.verifiers.set(fetch.tenant, records)
+      }
+      records.set(fetch.id, mergeVerifier(records.get(fetch.id), fetch))
+      counts.set(fetch.tenant, 0)
+    }
+    for (const tenant of counts.keys()) {
+      const records = this.verifiers.get(tenant) as Map<string, VerifierRecord>
+      // Least recently seen first, ties by id, as the Redis sorted set pops them.
+      const dropped = [...records.values()].sort((a, b) => a.lastSeen - b.lastSeen || (a.id < b.id ? -1 : 1)).slice(0, Math.max(0, records.size - max))
+      for (const record of dropped) records.delete(record.id)
+      counts.set(tenant, records.size)
+    }
+    return counts
+  }
+
+  async getVerifiers (tenantId: string): Promise<VerifierRecord[]> {
+    this.open()
+    return structuredClone([...(this.verifiers.get(tenantId)?.values() ?? [])])
+  }
+
+  async moveActivation (tenantId: string, move: MoveActivation, audit: AuditEntry): Promise<boolean> {
+    const record = this.existing(tenantId)
+    const key = record.keys.get(move.kid)
+    if (key === undefined) throw new TokenmintError('KEY_NOT_FOUND', 'the tenant has no key with this kid')
+    if (key.activateAt !== move.expectedActivateAt || key.revokedAt !== undefined || key.gateSettledAt !== undefined) return false
+    this.log(tenantId, audit)
+    key.activateAt = move.activateAt
+    if (move.settledAt !== undefined) key.gateSettledAt = move.settledAt
+    this.bump(tenantId)
+    return true
+  }
+
+  async setGateDue (tenantId: string, dueAt: number | null): Promise<void> {
+    this.open()
+    if (dueAt === null) this.gateDue.delete(tenantId)
+    else this.gateDue.set(tenantId, dueAt)
+  }
+
+  async listDueGates (now: number, limit: number): Promise<string[]> {
+    this.open()
+    return dueIds(this.gateDue, now, limit)
   }
 
   onChange (listener: ChangeListener): () => void {

@@ -56,6 +56,14 @@ local function tm_audit_json(e)
   f[#f + 1] = e.ip
   tm_xadd(f)
 end
+-- The record of key ARGV[10] of an existing tenant; or nil and the error reply (TENANT_NOT_FOUND, KEY_NOT_FOUND).
+local function tm_existing_key()
+  local missing = tm_require_tenant()
+  if missing then return nil, missing end
+  local json = redis.call('HGET', KEYS[3], ARGV[10])
+  if not json then return nil, redis.error_reply('KEY_NOT_FOUND') end
+  return json
+end
 -- A key record carries its position in the keyring as "_n" (the hash itself is unordered).
 local function tm_ordered(json, n)
   return '{"_n":' .. n .. ',' .. string.sub(json, 2)
@@ -152,12 +160,8 @@ return tm_bump()
 
 /** ARGV[10] kid, ARGV[11] revokedAt. Returns the effective revokedAt; an already revoked key is left as it is. */
 const REVOKE_KEY = `
-local missing = tm_require_tenant()
-if missing then return missing end
-local json = redis.call('HGET', KEYS[3], ARGV[10])
-if not json then
-  return redis.error_reply('KEY_NOT_FOUND')
-end
+local json, failure = tm_existing_key()
+if failure then return failure end
 local previous = cjson.decode(json).revokedAt
 if type(previous) == 'number' then
   return previous
@@ -202,6 +206,67 @@ if not tenant then return nil end
 return { tenant, redis.call('GET', KEYS[2]) or '0', redis.call('HVALS', KEYS[3]), redis.call('HVALS', KEYS[4]) }
 `
 
+/**
+ * Propagation-gated activation: ARGV[10] kid, ARGV[11] expected activateAt, ARGV[12] new activateAt, ARGV[13]
+ * settledAt ('' for none). A compare-and-set: returns 0, writing nothing, unless the key's activateAt is still the
+ * expected one and the key is neither revoked nor settled; otherwise audits, rewrites activateAt (the first,
+ * top-level "activateAt" of the record), and returns the version.
+ */
+const MOVE_ACTIVATION = `
+local json, failure = tm_existing_key()
+if failure then return failure end
+local key = cjson.decode(json)
+if string.format('%d', key.activateAt) ~= ARGV[11] or type(key.revokedAt) == 'number' or type(key.gateSettledAt) == 'number' then
+  return 0
+end
+tm_audit()
+-- A postponement's key event (key.activation_delayed) is appended here, in this same step, next to its audit entry.
+json = string.gsub(json, '"activateAt":%d+', '"activateAt":' .. ARGV[12], 1)
+if ARGV[13] ~= '' then
+  json = string.sub(json, 1, -2) .. ',"gateSettledAt":' .. ARGV[13] .. '}'
+end
+redis.call('HSET', KEYS[3], ARGV[10], json)
+return tm_bump()
+`
+
+/**
+ * KEYS[1] tenant, KEYS[2] verifiers hash (id → JSON record), KEYS[3] sorted set id → lastSeen; ARGV[1] most
+ * verifiers kept, ARGV[2] JSON array of one flush's fetches of this tenant. Merges each fetch into its record as
+ * mergeVerifier does, then pops the least recently seen beyond the bound. Returns the number kept, or -1 when the
+ * tenant does not exist (nothing written).
+ */
+const RECORD_VERIFIERS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+for _, f in ipairs(cjson.decode(ARGV[2])) do
+  local json = redis.call('HGET', KEYS[2], f.id)
+  local r
+  if json then
+    r = cjson.decode(json)
+    if f.firstSeen < r.firstSeen then r.firstSeen = f.firstSeen end
+    if f.lastSeen > r.lastSeen then r.lastSeen = f.lastSeen end
+    r.fetches = r.fetches + f.fetches
+  else
+    r = { id = f.id, ip = f.ip, userAgent = f.userAgent, firstSeen = f.firstSeen, lastSeen = f.lastSeen, fetches = f.fetches, kids = {}, kidsAt = 0 }
+  end
+  if f.kids and f.kidsAt >= r.kidsAt then
+    r.kids = f.kids
+    r.kidsAt = f.kidsAt
+  end
+  redis.call('HSET', KEYS[2], f.id, cjson.encode(r))
+  redis.call('ZADD', KEYS[3], r.lastSeen, f.id)
+end
+local n = redis.call('ZCARD', KEYS[3])
+local max = tonumber(ARGV[1])
+if n > max then
+  local dropped = redis.call('ZPOPMIN', KEYS[3], n - max)
+  for i = 1, #dropped, 2 do
+    redis.call('HDEL', KEYS[2], dropped[i])
+  end
+  n = max
+end
+return n
+`
+
 export const SCRIPTS = {
   tmCreateTenant: PRELUDE + CREATE_TENANT,
   tmUpdateTenant: PRELUDE + UPDATE_TENANT,
@@ -211,7 +276,9 @@ export const SCRIPTS = {
   tmPutApiKey: PRELUDE + PUT_API_KEY,
   tmDeleteApiKey: PRELUDE + DELETE_API_KEY,
   tmAppendAudit: PRELUDE + APPEND_AUDIT,
-  tmSnapshot: SNAPSHOT
+  tmSnapshot: SNAPSHOT,
+  tmMoveActivation: PRELUDE + MOVE_ACTIVATION,
+  tmRecordVerifiers: RECORD_VERIFIERS
 } as const
 
 export type ScriptName = keyof typeof SCRIPTS

@@ -1,14 +1,14 @@
 // The Redis store of record: per-tenant hash-tagged keys, one Lua script per write, pub/sub change notices.
 import { EventEmitter, once } from 'node:events'
 import { TokenmintError, invalid, storeUnavailable, type ErrorCode } from '../errors.js'
-import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
+import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot, VerifierFetch, VerifierRecord } from '../types.js'
 import { whenReady, type RedisClient } from './redis-client.js'
 import { RedisRateCounter } from './redis-rate-counter.js'
 import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 import { SCRIPTS, type ScriptName } from './redis-scripts.js'
 import { replicatedCall, type RedisArgument, type ReplicationOptions } from './replicated-write.js'
 import { AUDIT_BUCKET_MS, DEFAULT_AUDIT_RETENTION_MS, DEFAULT_ONCE_TTL_MS, auditBefore, byCreation, decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor, newestAuditFirst, type AuditPosition } from './common.js'
-import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, Store } from './store.js'
+import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, MoveActivation, Store } from './store.js'
 
 export interface RedisStoreOptions {
   /** Carries every command (rate counts included); also exposed as `redis` to tests that inject faults. */
@@ -128,6 +128,8 @@ type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>
  *   {prefix}tenants        sorted set of ids      {prefix}audit-hours     sorted set of hours with audit entries
  *   {prefix}audit-hour:H   set of tenant ids with audit entries in hour H (epoch ms / 3,600,000), expires with the log
  *   {prefix}rotation-due   sorted set id → due ms {prefix}changes         pub/sub channel, "ID VERSION"
+ *   {prefix}{t:ID}:verifiers hash id → JSON VerifierRecord   {prefix}{t:ID}:verifiers-seen sorted set id → lastSeen
+ *   {prefix}activation-gates sorted set id → ms when the activation gate next looks at the tenant
  *   {prefix}{nameSpace}KEY rate count of a key in its window (PX), see RedisRateCounter
  */
 export class RedisStore implements Store {
@@ -249,6 +251,8 @@ export class RedisStore implements Store {
     try {
       await this.redis.zrem(this.key('tenants'), tenantId)
       await this.redis.zrem(this.key('rotation-due'), tenantId)
+      await this.redis.zrem(this.key('activation-gates'), tenantId)
+      await this.redis.del(...this.verifierKeys(tenantId))
       // A tenant re-created with this id in the meantime must stay listed.
       if (await this.redis.exists(this.tenantKeys(tenantId).tenant) === 1) {
         await this.redis.zadd(this.key('tenants'), 0, tenantId)
@@ -374,16 +378,70 @@ export class RedisStore implements Store {
   }
 
   async setRotationDue (tenantId: string, dueAt: number | null): Promise<void> {
-    if (dueAt === null) {
-      await this.durable('zrem', [this.key('rotation-due'), tenantId])
-    } else {
-      await this.durable('zadd', [this.key('rotation-due'), dueAt, tenantId])
-    }
+    await this.setDue('rotation-due', tenantId, dueAt)
   }
 
   async listDueRotations (now: number, limit: number): Promise<string[]> {
+    return await this.listDue('rotation-due', now, limit)
+  }
+
+  private async setDue (index: string, tenantId: string, dueAt: number | null): Promise<void> {
+    if (dueAt === null) {
+      await this.durable('zrem', [this.key(index), tenantId])
+    } else {
+      await this.durable('zadd', [this.key(index), dueAt, tenantId])
+    }
+  }
+
+  private async listDue (index: string, now: number, limit: number): Promise<string[]> {
     if (limit < 1) return []
-    return await guarded(this.redis.zrangebyscore(this.key('rotation-due'), '-inf', now, 'LIMIT', 0, Math.floor(limit)))
+    return await guarded(this.redis.zrangebyscore(this.key(index), '-inf', now, 'LIMIT', 0, Math.floor(limit)))
+  }
+
+  /** One script per tenant, sent together: auto-pipelining makes them one round trip (in a cluster, one per tenant). */
+  async recordVerifiers (fetches: VerifierFetch[], max: number): Promise<Map<string, number>> {
+    const byTenant = new Map<string, VerifierFetch[]>()
+    for (const fetch of fetches) {
+      const list = byTenant.get(fetch.tenant)
+      if (list === undefined) byTenant.set(fetch.tenant, [fetch])
+      else list.push(fetch)
+    }
+    const counts = new Map<string, number>()
+    const record = async ([tenant, list]: [string, VerifierFetch[]]): Promise<void> => {
+      const entries = list.map(({ tenant: _tenant, ...fetch }) => fetch)
+      const kept = Number(await this.script('tmRecordVerifiers', [this.tenantKeys(tenant).tenant, ...this.verifierKeys(tenant)], [String(max), JSON.stringify(entries)]))
+      if (kept >= 0) counts.set(tenant, kept)
+    }
+    // A cluster refuses an auto-pipeline whose scripts span slots: there, one tenant after the other.
+    if (this.redis.isCluster) for (const entry of byTenant) await record(entry)
+    else await Promise.all([...byTenant].map(record))
+    return counts
+  }
+
+  async getVerifiers (tenantId: string): Promise<VerifierRecord[]> {
+    const records = await guarded(this.redis.hvals(this.verifierKeys(tenantId)[0]))
+    return records.map(json => {
+      const record = parseRecord<VerifierRecord>(json)
+      // Lua's cjson writes an empty list as {}.
+      return { ...record, kids: Array.isArray(record.kids) ? record.kids : [] }
+    })
+  }
+
+  async moveActivation (tenantId: string, move: MoveActivation, audit: AuditEntry): Promise<boolean> {
+    for (const at of [move.expectedActivateAt, move.activateAt, move.settledAt ?? 0]) {
+      if (!Number.isSafeInteger(at)) throw invalid('activateAt', 'must be a whole number of milliseconds')
+    }
+    const version = await this.write('tmMoveActivation', tenantId, audit,
+      [move.kid, String(move.expectedActivateAt), String(move.activateAt), move.settledAt === undefined ? '' : String(move.settledAt)])
+    return version > 0
+  }
+
+  async setGateDue (tenantId: string, dueAt: number | null): Promise<void> {
+    await this.setDue('activation-gates', tenantId, dueAt)
+  }
+
+  async listDueGates (now: number, limit: number): Promise<string[]> {
+    return await this.listDue('activation-gates', now, limit)
   }
 
   onChange (listener: ChangeListener): () => void {
@@ -413,6 +471,11 @@ export class RedisStore implements Store {
   private tenantKeys (tenantId: string): { tenant: string, ver: string, keys: string, apikeys: string, audit: string, base: string } {
     const base = `${this.prefix}{t:${tenantId}}`
     return { base, tenant: `${base}:tenant`, ver: `${base}:ver`, keys: `${base}:keys`, apikeys: `${base}:apikeys`, audit: `${base}:audit` }
+  }
+
+  private verifierKeys (tenantId: string): [string, string] {
+    const base = `${this.prefix}{t:${tenantId}}`
+    return [`${base}:verifiers`, `${base}:verifiers-seen`]
   }
 
   private async script (name: ScriptName, keys: string[], args: string[]): Promise<unknown> {

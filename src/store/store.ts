@@ -1,5 +1,5 @@
 // The store interface: the one contract that MemoryStore and RedisStore both fulfil.
-import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
+import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot, VerifierFetch, VerifierRecord } from '../types.js'
 import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 
 /** Called with a tenant id and its new version; tenant '*' means "anything may have changed" (e.g. after a reconnect). */
@@ -34,6 +34,16 @@ export interface AppendKeyOptions {
   revoke?: { kid: string, revokedAt: number, audit: AuditEntry }
   /** Keyring pruning: deletes these keys, material included, in the same atomic step; each audited with its entry. */
   destroy?: Array<{ kid: string, audit: AuditEntry }>
+}
+
+/** A compare-and-set of a key's activateAt, made by the activation gate. */
+export interface MoveActivation {
+  kid: string
+  /** Written only while the key's activateAt is still this, it is not revoked and the gate has not settled it. */
+  expectedActivateAt: number
+  activateAt: number
+  /** Also marks the key as settled by the gate at this time (it is watched no more). */
+  settledAt?: number
 }
 
 /**
@@ -90,6 +100,26 @@ export interface Store {
   setRotationDue (tenantId: string, dueAt: number | null): Promise<void>
   /** Tenant ids whose rotation is due at `now`, at most `limit`. */
   listDueRotations (now: number, limit: number): Promise<string[]>
+
+  /**
+   * Merges what an instance saw of verifiers since its last flush (fetches added, first/last seen widened, the
+   * kids of the latest JWKS document kept), then drops each tenant's least recently seen verifiers beyond `max`.
+   * Tenants that do not exist are skipped. One round trip (pipelined), no version bump, no audit entry: verifier
+   * records are not part of the keyring. Returns each written tenant's number of verifiers.
+   */
+  recordVerifiers (fetches: VerifierFetch[], max: number): Promise<Map<string, number>>
+  /** Every verifier kept for a tenant (at most VERIFIERS_MAX), in no particular order. */
+  getVerifiers (tenantId: string): Promise<VerifierRecord[]>
+  /**
+   * Moves a key's activateAt (postponement or release of a gated activation) with its audit entry, in one atomic
+   * step that bumps the version. Returns false, writing nothing, when the key no longer matches `expectedActivateAt`
+   * (another instance acted first), is revoked, or was settled. KEY_NOT_FOUND if the kid does not exist.
+   */
+  moveActivation (tenantId: string, move: MoveActivation, audit: AuditEntry): Promise<boolean>
+  /** Sets (or, with null, clears) when the activation gate next looks at a tenant's gated keys, epoch ms. */
+  setGateDue (tenantId: string, dueAt: number | null): Promise<void>
+  /** Tenant ids whose gated keys are due for a look at `now`, at most `limit`. */
+  listDueGates (now: number, limit: number): Promise<string[]>
 
   /** Subscribes to changes made by any instance (this one included). Returns an unsubscribe function. */
   onChange (listener: ChangeListener): () => void

@@ -53,7 +53,9 @@ t.test('bad configuration names the variable and never echoes the value', async 
     [{ KEYGEN_CONCURRENCY: 'two' }, 'KEYGEN_CONCURRENCY'],
     [{ ROTATION_MIN_PERIOD: '0' }, 'ROTATION_MIN_PERIOD'],
     [{ KEYRING_MAX_RETIRED: 'twenty' }, 'KEYRING_MAX_RETIRED'],
-    [{ AUDIT_RETENTION_DAYS: '0' }, 'AUDIT_RETENTION_DAYS']
+    [{ AUDIT_RETENTION_DAYS: '0' }, 'AUDIT_RETENTION_DAYS'],
+    [{ VERIFIERS_MAX: '0' }, 'VERIFIERS_MAX'],
+    [{ VERIFIER_WINDOW: '7d' }, 'VERIFIER_WINDOW']
   ]
   for (const [env, variable] of cases) {
     try {
@@ -136,4 +138,11 @@ t.test('rotation, keyring and audit bounds have safe defaults and can be set', a
   t.equal(defaults.auditRetentionDays, 365)
   const set = loadConfig({ ROTATION_MIN_PERIOD: '60', KEYRING_MAX_RETIRED: '3', AUDIT_RETENTION_DAYS: '30' })
   t.same([set.rotationMinPeriod, set.keyringMaxRetired, set.auditRetentionDays], [60, 3, 30])
+})
+
+t.test('verifier bounds: VERIFIERS_MAX 1,000 and VERIFIER_WINDOW 7 days by default, and can be set', async t => {
+  const defaults = loadConfig({})
+  t.same([defaults.verifiersMax, defaults.verifierWindow], [1000, 604_800])
+  const set = loadConfig({ VERIFIERS_MAX: '50', VERIFIER_WINDOW: '3600' })
+  t.same([set.verifiersMax, set.verifierWindow], [50, 3600])
 })

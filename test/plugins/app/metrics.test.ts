@@ -209,3 +209,30 @@ t.test('each request is counted once, under its route pattern (prefixed, HEAD, e
   t.equal(value(samples, 'tokenmint_issuance_errors_total', { code: 'VALIDATION_FAILED' }), 1, 'the issuance route counts its errors')
   t.equal(value(samples, 'tokenmint_issuance_errors_total', { code: 'UNAUTHORIZED' }), undefined, 'no other route\'s')
 })
+
+t.test('verifiers per tenant, capped like the token metrics, and postponed activations (failed flushes: test/plugins/routes/admin/verifiers.test.ts)', async t => {
+  const clock = new FakeClock()
+  const { app, admin } = await build(t, { clock, env: { METRICS_TENANT_LABEL_MAX: '1' } })
+  for (const id of ['v-one', 'v-two', 'v-three']) await createTenant(app, { id, profile: 'sceyt', profileOptions: { applicationId: 'app' } })
+  const fetch = async (tenant: string, userAgent: string): Promise<void> => {
+    t.equal((await app.inject({ url: `/v1/tenants/${tenant}/jwks.json`, headers: { 'user-agent': userAgent } })).statusCode, 200)
+  }
+  await fetch('v-one', 'a')
+  await fetch('v-one', 'b')
+  await fetch('v-two', 'a')
+  await fetch('v-three', 'a')
+  await fetch('v-three', 'b')
+  await app.tokenmint.verifiers.flush()
+  let { samples } = await scrape(app)
+  t.same(samples.filter(s => s.name === 'tokenmint_verifiers').map(s => [s.labels.tenant, s.value]).sort(), [['other', 3], ['v-one', 2]],
+    'the first tenant keeps its label; the later ones are summed under "other"')
+  t.equal(value(samples, 'tokenmint_activations_postponed_total'), 0)
+  t.equal(value(samples, 'tokenmint_verifier_flush_failures_total'), 0)
+
+  const rotated = await admin('POST', '/v1/admin/tenants/v-one/keys/rotate', { waitForVerifiers: true, prepublish: 300 })
+  t.equal(rotated.statusCode, 201)
+  clock.now = Date.parse(rotated.json().key.activateAt) - 1000
+  t.equal(await app.tokenmint.gate.tick(), 1)
+  samples = (await scrape(app)).samples
+  t.equal(value(samples, 'tokenmint_activations_postponed_total'), 1)
+})

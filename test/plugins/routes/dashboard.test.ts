@@ -397,3 +397,46 @@ t.test('an operator imports keys, copies a public key and deletes a tenant behin
   t.equal((await app.inject({ url: '/v1/admin/tenants/imp-smooch', headers: adminHeaders })).statusCode, 200, 'cancel deletes nothing')
   t.same(consoleErrors, [], 'no script error and no CSP violation')
 })
+
+t.test('the Verifiers panel lists who fetched the JWKS, and a gated pending key shows how many have it, in Chromium', async t => {
+  const { app, url } = await build(t, { listen: true })
+  const created = await app.inject({ method: 'POST', url: '/v1/admin/tenants', headers: adminHeaders, payload: { id: 'gated', name: 'Gated rotation', profile: 'sceyt', profileOptions: { applicationId: 'app-1' } } })
+  t.equal(created.statusCode, 201, created.body)
+  const firstKid = created.json().tenant?.activeKid ?? created.json().activeKid
+  const fetchJwks = async (userAgent: string): Promise<void> => {
+    t.equal((await app.inject({ url: '/t/gated/.well-known/jwks.json', headers: { 'user-agent': userAgent } })).statusCode, 200)
+    await app.tokenmint.verifiers.flush()
+  }
+  await fetchJwks('gateway/2.1')
+  await fetchJwks('edge-cache')
+  await fetchJwks('edge-cache')
+
+  const { page, consoleErrors } = await openBrowser(t, url, { width: 1360, height: 1000 })
+  await page.goto(`${url}/admin`)
+  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.locator('[data-tenant="gated"]').click()
+  await page.locator('table.verifiers tbody tr').nth(1).waitFor()
+  const rows = await page.locator('table.verifiers tbody tr').allInnerTexts()
+  t.equal(rows.length, 2)
+  t.match(rows[0], /edge-cache\s+127\.0\.0\.1[\s\S]*\s2\s/, 'the most recently seen first, with its address and fetches')
+  t.match(rows[1], 'gateway/2.1')
+  t.match(rows[1], firstKid, 'and the kids it holds')
+
+  await page.locator('#rotate-prepublish').fill('600')
+  await page.getByLabel('Wait for verifiers').check()
+  await page.getByLabel('Wait at most (seconds)').fill('3600')
+  await page.getByRole('button', { name: 'Schedule rotation' }).click()
+  await page.locator('#messages .msg-ok').waitFor()
+  const pendingKid = (await app.inject({ url: '/v1/admin/tenants/gated/keys', headers: adminHeaders })).json().items
+    .find((key: { state: string }) => key.state === 'pending').kid as string
+  const label = page.locator(`.tl-row[data-kid="${pendingKid}"] .tl-propagation`)
+  t.match(await label.innerText(), /^0 of 2 verifiers have it · waits for them until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/, 'the pending key: none has it yet, and its deadline')
+
+  await fetchJwks('gateway/2.1')
+  await page.getByRole('button', { name: 'Refresh' }).click()
+  await page.locator(`.tl-row[data-kid="${pendingKid}"] .tl-propagation`, { hasText: '1 of 2 verifiers have it' }).waitFor()
+  t.match(await page.locator('table.verifiers tbody tr').first().innerText(), pendingKid, 'the verifier that fetched again holds the new kid')
+  await page.locator('#verifiers').screenshot({ path: join(SCREENSHOTS, 'dashboard-verifiers.png') })
+  t.same(consoleErrors, [])
+})

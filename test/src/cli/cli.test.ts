@@ -61,7 +61,8 @@ const COMMANDS: Record<string, string[]> = {
   'api-keys': ['create', 'list', 'delete'],
   rotation: ['set', 'clear'],
   token: ['issue', 'verify'],
-  audit: []
+  audit: [],
+  verifiers: ['list']
 }
 
 const payloadOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'))
@@ -395,4 +396,30 @@ t.test('keys public prints an asymmetric key as PEM; rotate says what happened; 
   t.equal(badClaims.stderr, "error: --claims must be a JSON object: unexpected 'u' at column 2\n")
   const array = await cli(env, 'token', 'issue', 'hs', '--api-key', api, '--claims', '["u"]')
   t.equal(array.stderr, 'error: --claims must be a JSON object: got an array\n')
+})
+
+t.test('verifiers list shows who fetched the JWKS; keys rotate --wait-for-verifiers --max-delay gates the new key', async t => {
+  const { app, url, admin } = await build(t, { listen: true })
+  const env = { TOKENMINT_URL: url, TOKENMINT_ADMIN_TOKEN: ADMIN_TOKEN }
+  const tenant = (await admin('POST', '/v1/admin/tenants', { id: 'gated', name: 'G', profile: 'sceyt', profileOptions: { applicationId: 'app' } })).json()
+  const empty = await cli(env, 'verifiers', 'list', 'gated')
+  t.equal(empty.code, 0, empty.stderr)
+  t.match(empty.stdout, 'no verifiers yet')
+  await app.inject({ url: '/t/gated/.well-known/jwks.json', headers: { 'user-agent': 'gateway/3.0' } })
+  await app.tokenmint.verifiers.flush()
+  const listed = await cli(env, 'verifiers', 'list', 'gated')
+  t.equal(listed.code, 0, listed.stderr)
+  t.match(listed.stdout, new RegExp(`^[0-9a-f]{16}\\s+127\\.0\\.0\\.1\\s+gateway/3\\.0\\s+\\S+\\s+1\\s+${tenant.activeKid as string}$`, 'm'))
+  const json = JSON.parse((await cli(env, '--json', 'verifiers', 'list', 'gated', '--limit', '1')).stdout)
+  t.match(json, { items: [{ userAgent: 'gateway/3.0', fetches: 1, kids: [tenant.activeKid] }], nextCursor: null })
+
+  const gated = await cli(env, 'keys', 'rotate', 'gated', '--wait-for-verifiers', '--max-delay', '600')
+  t.equal(gated.code, 0, gated.stderr)
+  t.match(gated.stdout, /^ *activate by: +\d{4}-/m)
+  t.match(gated.stdout, /once every verifier has it, by \d{4}-\d\d-\d\dT\S+ at the latest/)
+  const [, rotated] = (await admin('GET', '/v1/admin/tenants/gated/keys')).json().items
+  t.equal(Date.parse(rotated.activateBy) - Date.parse(rotated.activateAt), 600_000)
+  const usage = await cli(env, 'keys', 'rotate', 'gated', '--max-delay', '600')
+  t.equal(usage.code, 2)
+  t.equal(usage.stderr, 'error: --max-delay needs --wait-for-verifiers\n')
 })

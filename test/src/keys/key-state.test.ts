@@ -403,3 +403,26 @@ t.test('a promoted key carries the instant it became active; its stored activate
   const normal = deriveKeyring([key('k1', 'RS256', { activateAt: 0 })], 700, RETIRE).statuses[0]
   t.equal(normal.promotedAt, undefined, 'a key active by its own activateAt has no promotedAt')
 })
+
+t.test('a postponed activation: the key stays pending until its moved activateAt, then takes over (fake clock)', async t => {
+  const clock = { now: 1000 }
+  const planned = [key('k1', 'ES256', { activateAt: 0 }), key('k2', 'ES256', { createdAt: 100, publishAt: 100, activateAt: 1000 })]
+  // The gate rewrote k2's activateAt from 1000 to its deadline 5000 in one write; nothing else is stored.
+  const held = [planned[0], { ...planned[1], activateAt: 5000 }]
+  let view = deriveKeyring(held, clock.now, RETIRE)
+  t.equal(view.activeKey?.kid, 'k1', 'at the planned time the old key still signs')
+  t.same(view.statuses.map(s => s.state), ['active', 'pending'])
+  t.same(view.publishedKeys.map(k => k.kid), ['k1', 'k2'], 'the held key stays published, so verifiers can still get it')
+  t.equal(view.nextChangeAt, 5000, 'the next change is the moved activateAt')
+  clock.now = 4999
+  t.equal(deriveKeyring(held, clock.now, RETIRE).activeKey?.kid, 'k1')
+  clock.now = 5000
+  view = deriveKeyring(held, clock.now, RETIRE)
+  t.equal(view.activeKey?.kid, 'k2', 'at the deadline it takes over')
+  t.match(view.statuses[0], { state: 'retiring', supersededAt: 5000, retiresAt: 5000 + RETIRE }, 'the old key retires from the actual handover')
+  // Released early: activateAt moved again, to 2500.
+  const released = [planned[0], { ...planned[1], activateAt: 2500 }]
+  clock.now = 2500
+  t.equal(deriveKeyring(released, clock.now, RETIRE).activeKey?.kid, 'k2', 'a release takes effect at its time')
+  t.equal(deriveKeyring(released, clock.now - 1, RETIRE).activeKey?.kid, 'k1')
+})
