@@ -1,5 +1,7 @@
 // The store interface: the one contract that MemoryStore and RedisStore both fulfil.
 import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot } from '../types.js'
+import type { OutboxEvent } from '../webhooks/events.js'
+import type { EventStore } from './event-store.js'
 import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 
 /** Called with a tenant id and its new version; tenant '*' means "anything may have changed" (e.g. after a reconnect). */
@@ -34,11 +36,13 @@ export interface AppendKeyOptions {
   revoke?: { kid: string, revokedAt: number, audit: AuditEntry }
   /** Keyring pruning: deletes these keys, material included, in the same atomic step; each audited with its entry. */
   destroy?: Array<{ kid: string, audit: AuditEntry }>
+  /** Outbox events of the write, appended in the same atomic step (none when the marker was already claimed). */
+  events?: OutboxEvent[]
 }
 
 /**
  * Every write is one atomic step: it changes its records, bumps the tenant's version,
- * appends its audit entry and publishes the change, or does none of it.
+ * appends its audit entry and its outbox events (the `events` argument) and publishes the change, or does none of it.
  * Failures to reach the backing store surface as TokenmintError('STORE_UNAVAILABLE').
  * Domain failures surface as TokenmintError with codes TENANT_EXISTS, TENANT_NOT_FOUND,
  * KID_EXISTS, KEY_NOT_FOUND, API_KEY_NOT_FOUND and CONFLICT.
@@ -50,7 +54,7 @@ export interface Store {
   ready (): Promise<void>
 
   /** Creates the tenant with an optional first key. TENANT_EXISTS if the id is taken. */
-  createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number>
+  createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry, events?: OutboxEvent[]): Promise<number>
   /** Tenant, keyring and API keys read in one step, or undefined. */
   getSnapshot (tenantId: string): Promise<TenantSnapshot | undefined>
   /**
@@ -61,9 +65,9 @@ export interface Store {
   /** Tenants ordered by id; the cursor is opaque. */
   listTenants (options: ListTenantsOptions): Promise<Page<Tenant>>
   /** Replaces the tenant record if its version is still `expectedVersion` (CONFLICT otherwise). Returns the new version. */
-  updateTenant (tenant: Tenant, expectedVersion: number, audit: AuditEntry): Promise<number>
+  updateTenant (tenant: Tenant, expectedVersion: number, audit: AuditEntry, events?: OutboxEvent[]): Promise<number>
   /** Removes the tenant, its keyring and its API keys (its audit log stays). */
-  deleteTenant (tenantId: string, audit: AuditEntry): Promise<void>
+  deleteTenant (tenantId: string, audit: AuditEntry, events?: OutboxEvent[]): Promise<void>
 
   /**
    * Appends a key version, with the revocation and destructions of `options` in the same atomic step.
@@ -71,11 +75,11 @@ export interface Store {
    */
   appendKey (tenantId: string, key: KeyVersion, audit: AuditEntry, options?: AppendKeyOptions): Promise<boolean>
   /** Sets revokedAt on a key unless it is already set; returns the effective revokedAt. */
-  revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry): Promise<number>
+  revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry, events?: OutboxEvent[]): Promise<number>
 
-  putApiKey (record: ApiKeyRecord, audit: AuditEntry): Promise<void>
+  putApiKey (record: ApiKeyRecord, audit: AuditEntry, events?: OutboxEvent[]): Promise<void>
   getApiKey (tenantId: string, id: string): Promise<ApiKeyRecord | undefined>
-  deleteApiKey (tenantId: string, id: string, audit: AuditEntry): Promise<void>
+  deleteApiKey (tenantId: string, id: string, audit: AuditEntry, events?: OutboxEvent[]): Promise<void>
 
   /** Appends an audit entry on its own (for actions that change nothing else). */
   appendAudit (entry: AuditEntry): Promise<void>
@@ -102,6 +106,9 @@ export interface Store {
 
   /** A rate counter on this store; see RateCounter. It needs no closing: it ends with the store. */
   openRateCounter (options: RateCounterOptions): RateCounter
+
+  /** The outbox's reading side, webhooks and deliveries, on the same connection. */
+  readonly eventStore: EventStore
 
   close (): Promise<void>
 }

@@ -3,6 +3,7 @@ import type { Test } from 'tap'
 import type { RateCount, RateCounter } from '../../src/store/rate-counter.js'
 import type { Store } from '../../src/store/store.js'
 import type { ApiKeyRecord, AuditEntry, KeyVersion, Tenant } from '../../src/types.js'
+import { eventStoreContract } from './event-store-contract.js'
 
 export interface StoreFixture {
   store: Store
@@ -483,4 +484,6 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     await store.close()
     await t.rejects(store.ready(), { code: 'STORE_UNAVAILABLE' }, 'a closed store is unavailable')
   })
+
+  eventStoreContract(t, makeStore)
 }
