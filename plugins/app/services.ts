@@ -10,6 +10,11 @@ import { KeygenPool } from '../../src/keys/keygen-pool.js'
 import { RotationScheduler } from '../../src/rotation-scheduler.js'
 import type { Store } from '../../src/store/store.js'
 import { TenantRuntime } from '../../src/tenant-runtime.js'
+import { WebhookService } from '../../src/webhook-service.js'
+import { DeliveryWorker, type DeliveryResult } from '../../src/webhooks/delivery-worker.js'
+import { KeyEventScanner } from '../../src/webhooks/key-event-scanner.js'
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../src/types.js'
 
 /** Store calls timed for metrics; 'ping' is the store.ready() round trip made at each scrape. */
@@ -27,6 +32,8 @@ export interface Metrics {
   keyRotated: (trigger: 'manual' | 'scheduled') => void
   /** A store read took `ms` and failed or not. */
   storeCall: (operation: StoreOperation, ms: number, failed: boolean) => void
+  /** A webhook delivery attempt ended. */
+  webhookDelivery: (result: DeliveryResult) => void
 }
 
 export interface Services {
@@ -38,6 +45,9 @@ export interface Services {
   keygen: KeygenPool
   scheduler: RotationScheduler
   clock: Clock
+  webhooks: WebhookService
+  /** Delivers webhook events; runs on every instance from onReady to onClose. */
+  deliveries: DeliveryWorker
 }
 
 declare module 'fastify' {
@@ -90,9 +100,31 @@ export default fp(async function services (app: FastifyInstance, options: Servic
       metrics.keyRotated('scheduled')
     }
   })
-  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, clock })
+  const policy = { allowHttp: config.webhookAllowHttp, allowPrivate: config.webhookAllowPrivate }
+  const webhooks = new WebhookService({ events: store.eventStore, sealer, clock, policy })
+  const deliveries = new DeliveryWorker({
+    events: store.eventStore,
+    webhooks,
+    scanner: new KeyEventScanner({ store, clock, jwksMaxAge: config.jwksMaxAge }),
+    clock,
+    consumer: `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    policy,
+    timeoutMs: config.webhookTimeoutMs,
+    retrySchedule: config.webhookRetrySchedule,
+    onResult: (result, delivery) => {
+      metrics.webhookDelivery(result)
+      if (result !== 'delivered') app.log.warn({ webhook: delivery.webhookId, delivery: delivery.id, attempts: delivery.attempts, error: delivery.lastError }, `webhook delivery ${result}`)
+    },
+    onError: err => app.log.warn({ err }, 'webhook delivery step failed')
+  })
+  store.onChange(() => { deliveries.wake() })
+  if (config.webhookAllowHttp) app.log.warn('WEBHOOK_ALLOW_HTTP=true: webhooks may use plain http, so their events and signatures travel unencrypted')
+  if (config.webhookAllowPrivate) app.log.warn('WEBHOOK_ALLOW_PRIVATE=true: webhooks may point at loopback, private and link-local addresses')
+  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, clock, webhooks, deliveries })
   if (options.scheduler) app.addHook('onReady', async () => scheduler.start())
+  app.addHook('onReady', async () => { deliveries.start() })
   app.addHook('onClose', async () => {
+    await deliveries.stop()
     await scheduler.stop()
     await keygen.close()
     cache.close()

@@ -5,6 +5,7 @@ import { TokenmintError } from '../../../src/errors.js'
 import auditRoutes from './audit.js'
 import keyRoutes from './keys.js'
 import tenantRoutes from './tenants.js'
+import webhookRoutes from './webhooks.js'
 
 export default async function adminRoutes (app: FastifyInstance) {
   const adminToken = app.tokenmint.config.adminToken
@@ -26,4 +27,5 @@ export default async function adminRoutes (app: FastifyInstance) {
   await app.register(tenantRoutes)
   await app.register(keyRoutes)
   await app.register(auditRoutes)
+  await app.register(webhookRoutes)
 }
