@@ -11,6 +11,7 @@ import { registerRotation } from './rotation.js'
 import { registerTenants } from './tenants.js'
 import { registerToken } from './token.js'
 import { packageVersion } from './version.js'
+import { registerWebhooks } from './webhooks.js'
 
 export type { CliIo } from './context.js'
 
@@ -45,6 +46,7 @@ export function buildProgram (io: CliIo): Command {
   registerRotation(program, ctx)
   registerToken(program, ctx)
   registerAudit(program, ctx)
+  registerWebhooks(program, ctx)
   return program
 }
 

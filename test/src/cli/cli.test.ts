@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { run } from '../../../src/cli/program.js'
 import { ADMIN_TOKEN, build } from '../../helpers/build.js'
+import { startReceiver } from '../../helpers/webhook-receiver.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const MAIN = join(ROOT, 'src/cli/main.ts')
@@ -61,7 +62,8 @@ const COMMANDS: Record<string, string[]> = {
   'api-keys': ['create', 'list', 'delete'],
   rotation: ['set', 'clear'],
   token: ['issue', 'verify'],
-  audit: []
+  audit: [],
+  webhooks: ['create', 'list', 'delete', 'test', 'deliveries', 'retry']
 }
 
 const payloadOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'))
@@ -395,4 +397,31 @@ t.test('keys public prints an asymmetric key as PEM; rotate says what happened; 
   t.equal(badClaims.stderr, "error: --claims must be a JSON object: unexpected 'u' at column 2\n")
   const array = await cli(env, 'token', 'issue', 'hs', '--api-key', api, '--claims', '["u"]')
   t.equal(array.stderr, 'error: --claims must be a JSON object: got an array\n')
+})
+
+t.test('webhooks: create shows the secret once, test delivers, deliveries lists it, retry refuses a delivered one, delete', async t => {
+  const { url, app } = await build(t, { listen: true, env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' } })
+  const env = { TOKENMINT_URL: url, TOKENMINT_ADMIN_TOKEN: ADMIN_TOKEN }
+  const receiver = await startReceiver(t)
+  const created = await cli(env, 'webhooks', 'create', receiver.url, '--events', 'webhook.test,key.created', '--description', 'ops')
+  t.equal(created.code, 0, created.stderr)
+  t.match(created.stdout, /created webhook (wh_\S+) → /)
+  const id = /created webhook (wh_\S+)/.exec(created.stdout)?.[1] as string
+  const secret = shownOnce(created.stdout + created.stderr)
+  t.match(secret, /^whsec_/)
+  const listed = await cli(env, 'webhooks', 'list')
+  t.match(listed.stdout, id)
+  t.notMatch(listed.stdout, secret.slice(6))
+  t.equal((await cli(env, 'webhooks', 'test', id)).code, 0)
+  await app.tokenmint.deliveries.tick()
+  t.ok(receiver.verify(secret, await receiver.next(d => d.json.type === 'webhook.test')))
+  const deliveries = await cli(env, '--json', 'webhooks', 'deliveries', id, '--status', 'delivered')
+  const [delivery] = JSON.parse(deliveries.stdout).items
+  t.match(delivery, { type: 'webhook.test', status: 'delivered', attempts: 1 })
+  const retried = await cli(env, 'webhooks', 'retry', id, delivery.id)
+  t.equal(retried.code, 1)
+  t.match(retried.stderr, /409 CONFLICT/)
+  t.equal((await cli(env, 'webhooks', 'deliveries', id, '--status', 'nope')).code, 2)
+  t.equal((await cli(env, 'webhooks', 'delete', id)).code, 0)
+  t.match((await cli(env, 'webhooks', 'list')).stdout, 'no webhooks')
 })
