@@ -13,7 +13,7 @@ export const DeliveryParams = Type.Object({
 
 const EventFilter = Type.Union([
   Type.Array(Type.Enum(EVENT_TYPES), { minItems: 1, maxItems: EVENT_TYPES.length, uniqueItems: true }),
-  Type.Tuple([Type.Literal('*')])
+  Type.Array(Type.Literal('*'), { minItems: 1, maxItems: 1 })
 ], { description: 'Event types the webhook receives, or ["*"] for all' })
 const Url = Type.String({ minLength: 1, maxLength: 2048, description: 'https URL the events are POSTed to' })
 const Tenants = Type.Array(TenantId, { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'Only events of these tenants (absent: every tenant)' })

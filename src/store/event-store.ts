@@ -100,17 +100,18 @@ export interface EventStore {
   /** Pending deliveries of these webhooks: how many, and the creation time of the oldest. */
   pendingStats (webhookIds: string[]): Promise<{ depth: number, oldestCreatedAt: number | null }>
 
-  /** The tenant's keyring changed at `at`: the key-event scanner looks at it from `at` on. */
+  /**
+   * The tenant's keyring changed at `at` (now): the key-event scanner looks at it from then on. The score is replaced,
+   * not lowered, so a scan that read the keyring before the change fails to move it on (see rescheduleKeyTimes).
+   */
   markKeyTimes (tenantId: string, at: number): Promise<void>
   /** Tenants whose next key transition is due at `now`, with the score read. */
   dueKeyTimes (now: number, limit: number): Promise<Array<{ tenant: string, dueAt: number }>>
   /**
-   * Emits the tenant's time-driven events once: when its emitted-through mark is still `through` (null: none yet),
-   * appends `events` to its outbox and sets the mark to `newThrough`, atomically; false when another instance did.
+   * Appends to the tenant's outbox each event whose marker does not exist yet, creating the marker (expiring after
+   * markerTtlMs) in the same atomic step: of several instances emitting one transition, one does. Returns how many.
    */
-  emitTimedEvents (tenantId: string, through: number | null, newThrough: number, events: OutboxEvent[]): Promise<boolean>
-  /** The tenant's emitted-through mark, or null. */
-  timedThrough (tenantId: string): Promise<number | null>
+  emitOnce (tenantId: string, events: Array<{ marker: string, event: OutboxEvent }>, markerTtlMs: number): Promise<number>
   /** Moves the tenant's next due time to `next` (null: none), unless it changed from `expected` in the meantime. */
   rescheduleKeyTimes (tenantId: string, expected: number, next: number | null): Promise<void>
 }

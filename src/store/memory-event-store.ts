@@ -21,7 +21,8 @@ export class MemoryEventStore implements EventStore {
   /** Pending delivery → the time it is due (a claim moves it to the lease's end). */
   private readonly due = new Map<string, Map<string, number>>()
   private readonly keyTimes = new Map<string, number>()
-  private readonly through = new Map<string, number>()
+  /** Time-driven event markers → when they expire. */
+  private readonly markers = new Map<string, number>()
   private sequence = 0
   closed = false
 
@@ -34,6 +35,11 @@ export class MemoryEventStore implements EventStore {
     for (const event of events) {
       this.outbox.push({ entry: { tenant, entryId: `${this.clock()}-${this.sequence++}`, event: structuredClone(event) } })
     }
+  }
+
+  /** A keyring write files its tenant for the key-event scanner; MemoryStore calls it inside the write. */
+  markKeyring (tenant: string, at: number): void {
+    this.keyTimes.set(tenant, at)
   }
 
   async createWebhook (record: WebhookRecord): Promise<void> {
@@ -184,8 +190,7 @@ export class MemoryEventStore implements EventStore {
 
   async markKeyTimes (tenantId: string, at: number): Promise<void> {
     this.open()
-    const current = this.keyTimes.get(tenantId)
-    if (current === undefined || at < current) this.keyTimes.set(tenantId, at)
+    this.keyTimes.set(tenantId, at)
   }
 
   async dueKeyTimes (now: number, limit: number): Promise<Array<{ tenant: string, dueAt: number }>> {
@@ -194,17 +199,18 @@ export class MemoryEventStore implements EventStore {
       .slice(0, Math.max(1, Math.floor(limit))).map(([tenant, dueAt]) => ({ tenant, dueAt }))
   }
 
-  async emitTimedEvents (tenantId: string, through: number | null, newThrough: number, events: OutboxEvent[]): Promise<boolean> {
+  async emitOnce (tenantId: string, events: Array<{ marker: string, event: OutboxEvent }>, markerTtlMs: number): Promise<number> {
     this.open()
-    if ((this.through.get(tenantId) ?? null) !== through) return false
-    this.append(tenantId, events)
-    this.through.set(tenantId, newThrough)
-    return true
-  }
-
-  async timedThrough (tenantId: string): Promise<number | null> {
-    this.open()
-    return this.through.get(tenantId) ?? null
+    let emitted = 0
+    for (const { marker, event } of events) {
+      const key = `${tenantId}\u0000${marker}`
+      const expiresAt = this.markers.get(key)
+      if (expiresAt !== undefined && expiresAt > this.clock()) continue
+      this.markers.set(key, this.clock() + markerTtlMs)
+      this.append(tenantId, [event])
+      emitted++
+    }
+    return emitted
   }
 
   async rescheduleKeyTimes (tenantId: string, expected: number, next: number | null): Promise<void> {

@@ -64,6 +64,7 @@ export class MemoryStore implements Store {
     if (firstKey !== undefined) keys.set(firstKey.kid, structuredClone(firstKey))
     this.tenants.set(tenant.id, { tenant: structuredClone(tenant), keys, apiKeys: new Map() })
     this.eventStore.append(tenant.id, events)
+    if (firstKey !== undefined) this.eventStore.markKeyring(tenant.id, audit.at)
     return this.bump(tenant.id)
   }
 
@@ -136,6 +137,7 @@ export class MemoryStore implements Store {
     for (const d of destroyed) record.keys.delete(d.kid)
     if (marker !== undefined) this.markers.set(marker, this.clock() + (options.onceTtlMs ?? DEFAULT_ONCE_TTL_MS))
     this.eventStore.append(tenantId, options.events ?? [])
+    this.eventStore.markKeyring(tenantId, audit.at)
     this.bump(tenantId)
     return true
   }
@@ -149,6 +151,7 @@ export class MemoryStore implements Store {
     this.log(tenantId, audit)
     key.revokedAt = revokedAt
     this.eventStore.append(tenantId, events)
+    this.eventStore.markKeyring(tenantId, audit.at)
     this.bump(tenantId)
     return revokedAt
   }

@@ -70,20 +70,21 @@ return 1
 `
 
 /**
- * KEYS outbox, emitted-through mark. ARGV expected mark ('' for none), new mark, JSON list of event JSON strings.
- * The mark is the atomic marker of the time-driven events: one instance appends them, the others find it moved.
+ * KEYS outbox, then one marker per event. ARGV marker TTL ms, then one event JSON per marker. An event is appended
+ * only with its marker newly set: the marker is the atomic marker of a time-driven event. Returns how many were.
  */
-const EMIT_TIMED = `
-if (redis.call('GET', KEYS[2]) or '') ~= ARGV[1] then return 0 end
-local events = cjson.decode(ARGV[3])
-if #events > 0 and redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.pcall('XGROUP', 'CREATE', KEYS[1], 'deliver', '0', 'MKSTREAM')
+const EMIT_ONCE = `
+local emitted = 0
+for i = 2, #KEYS do
+  if redis.call('SET', KEYS[i], '1', 'NX', 'PX', ARGV[1]) then
+    if redis.call('EXISTS', KEYS[1]) == 0 then
+      redis.pcall('XGROUP', 'CREATE', KEYS[1], 'deliver', '0', 'MKSTREAM')
+    end
+    redis.call('XADD', KEYS[1], '*', 'e', ARGV[i])
+    emitted = emitted + 1
+  end
 end
-for _, e in ipairs(events) do
-  redis.call('XADD', KEYS[1], '*', 'e', e)
-end
-redis.call('SET', KEYS[2], ARGV[2])
-return 1
+return emitted
 `
 
 /** KEYS a sorted set. ARGV member, expected score, new score ('' removes). Compare-and-set of one member's score. */
@@ -104,7 +105,7 @@ export const EVENT_SCRIPTS = {
   tmFinishAttempt: FINISH_ATTEMPT,
   tmRetryDelivery: RETRY_DELIVERY,
   tmUpdateWebhook: UPDATE_WEBHOOK,
-  tmEmitTimed: EMIT_TIMED,
+  tmEmitOnce: EMIT_ONCE,
   tmRescore: RESCORE
 } as const
 

@@ -35,8 +35,8 @@ function parse<T> (json: string): T {
  * it atomically; {prefix}outbox-tenants indexes the tenants that wrote events (tenant → last write ms).
  * Webhooks live in one hash, {prefix}{webhooks}:all; the deliveries of webhook W in {prefix}{wh:W}:deliveries
  * (hash id → record), :due (pending ids by next attempt ms) and :log (ids by creation ms), one slot per webhook.
- * {prefix}key-times holds tenant → next key transition ms; {prefix}{t:ID}:timed-through the time-driven events'
- * emitted-through mark.
+ * {prefix}key-times holds tenant → next key transition ms; {prefix}{t:ID}:emitted:TYPE:KID the marker of a
+ * time-driven event (PX).
  */
 export class RedisEventStore implements EventStore {
   private readonly redis: RedisClient
@@ -214,7 +214,7 @@ export class RedisEventStore implements EventStore {
   }
 
   async markKeyTimes (tenantId: string, at: number): Promise<void> {
-    await this.guarded(this.redis.zadd(this.key('key-times'), 'LT', at, tenantId))
+    await this.guarded(this.redis.zadd(this.key('key-times'), at, tenantId))
   }
 
   async dueKeyTimes (now: number, limit: number): Promise<Array<{ tenant: string, dueAt: number }>> {
@@ -224,16 +224,12 @@ export class RedisEventStore implements EventStore {
     return due
   }
 
-  async emitTimedEvents (tenantId: string, through: number | null, newThrough: number, events: OutboxEvent[]): Promise<boolean> {
-    if (events.length > 0) await this.indexOutbox(tenantId, newThrough)
-    const emitted = await this.script('tmEmitTimed', [this.outboxKey(tenantId), this.throughKey(tenantId)],
-      [through === null ? '' : String(through), String(newThrough), JSON.stringify(events.map(event => JSON.stringify(event)))])
-    return Number(emitted) === 1
-  }
-
-  async timedThrough (tenantId: string): Promise<number | null> {
-    const mark = await this.guarded(this.redis.get(this.throughKey(tenantId)))
-    return mark === null ? null : Number(mark)
+  async emitOnce (tenantId: string, events: Array<{ marker: string, event: OutboxEvent }>, markerTtlMs: number): Promise<number> {
+    if (events.length === 0) return 0
+    await this.indexOutbox(tenantId, Math.max(...events.map(({ event }) => event.at)))
+    const markers = events.map(({ marker }) => `${this.prefix}{t:${tenantId}}:emitted:${marker}`)
+    return Number(await this.script('tmEmitOnce', [this.outboxKey(tenantId), ...markers],
+      [String(Math.max(1, Math.ceil(markerTtlMs))), ...events.map(({ event }) => JSON.stringify(event))]))
   }
 
   async rescheduleKeyTimes (tenantId: string, expected: number, next: number | null): Promise<void> {
@@ -255,10 +251,6 @@ export class RedisEventStore implements EventStore {
 
   private outboxKey (tenantId: string): string {
     return `${this.prefix}{t:${tenantId}}:outbox`
-  }
-
-  private throughKey (tenantId: string): string {
-    return `${this.prefix}{t:${tenantId}}:timed-through`
   }
 
   private deliveryKeys (webhookId: string): { deliveries: string, due: string, log: string } {

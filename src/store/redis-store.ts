@@ -439,8 +439,14 @@ export class RedisStore implements Store {
     const k = this.tenantKeys(tenantId)
     const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit, k.outbox]
     if (onceMarker !== undefined) keys.push(`${k.base}:once:${onceMarker}`)
-    await this.indexAudit(audit)
-    if (events.length > 0) await this.eventStore.indexOutbox(tenantId, audit.at)
+    // Indexes first, together (in a cluster they live in other slots): a failure fails the write. A keyring change
+    // also files the tenant for the key-event scanner.
+    const keyring = name === 'tmAppendKey' || name === 'tmRevokeKey' || (name === 'tmCreateTenant' && args[1] !== '')
+    await Promise.all([
+      this.indexAudit(audit),
+      events.length > 0 ? this.eventStore.indexOutbox(tenantId, audit.at) : undefined,
+      keyring ? this.eventStore.markKeyTimes(tenantId, audit.at) : undefined
+    ])
     const outbox = JSON.stringify(events.map(event => JSON.stringify(event)))
     return Number(await this.durable(name, [keys.length, ...keys, ...this.auditArgs(audit), this.channel, tenantId, ...args, outbox]))
   }

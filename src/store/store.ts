@@ -43,6 +43,8 @@ export interface AppendKeyOptions {
 /**
  * Every write is one atomic step: it changes its records, bumps the tenant's version,
  * appends its audit entry and its outbox events (the `events` argument) and publishes the change, or does none of it.
+ * A write that changes a keyring (a tenant created with a key, a key appended or revoked) also files the tenant in the
+ * key-time index at the audit entry's time (EventStore.markKeyTimes).
  * Failures to reach the backing store surface as TokenmintError('STORE_UNAVAILABLE').
  * Domain failures surface as TokenmintError with codes TENANT_EXISTS, TENANT_NOT_FOUND,
  * KID_EXISTS, KEY_NOT_FOUND, API_KEY_NOT_FOUND and CONFLICT.

@@ -141,25 +141,36 @@ export function eventStoreContract (t: Test, makeStore: () => Promise<StoreFixtu
     t.same((await events.listDeliveries('wh1', { limit: 10 })).items.map(item => item.id), ['msg_late', 'msg_6', 'msg_5', 'msg_4'], 'older than the retention: gone')
   })
 
-  t.test('time-driven events: the emitted-through mark lets one instance emit them, once', async t => {
+  t.test('time-driven events: a marker lets one of two instances emit a transition, once', async t => {
     const { store, peer } = await open(t)
     const other = peer === undefined ? store : await peer()
     t.teardown(async () => { if (other !== store) await other.close() })
     await store.eventStore.markKeyTimes('acme', T0 + 10)
-    await store.eventStore.markKeyTimes('acme', T0 + 20)
-    t.same(await store.eventStore.dueKeyTimes(T0 + 10, 10), [{ tenant: 'acme', dueAt: T0 + 10 }], 'marking keeps the earliest time')
-    const event = newEvent('key.activated', 'acme', T0 + 10, { kid: 'k1' })
+    t.same(await store.eventStore.dueKeyTimes(T0 + 10, 10), [{ tenant: 'acme', dueAt: T0 + 10 }])
+    t.same(await store.eventStore.dueKeyTimes(T0 + 9, 10), [], 'not due before its time')
+    const activated = { marker: 'key.activated:k1', event: newEvent('key.activated', 'acme', T0 + 10, { kid: 'k1' }) }
+    const published = { marker: 'key.published:k2', event: newEvent('key.published', 'acme', T0 + 10, { kid: 'k2' }) }
     const results = await Promise.all([
-      store.eventStore.emitTimedEvents('acme', null, T0 + 10, [event]),
-      other.eventStore.emitTimedEvents('acme', null, T0 + 10, [event])
+      store.eventStore.emitOnce('acme', [activated], 60_000),
+      other.eventStore.emitOnce('acme', [activated, published], 60_000)
     ])
-    t.same(results.sort(), [false, true], 'one of two instances emits')
-    t.equal(await store.eventStore.timedThrough('acme'), T0 + 10)
-    t.same((await store.eventStore.readOutbox(read)).map(entry => entry.event.id), [event.id])
+    t.equal(results[0] + results[1], 2, 'each transition emitted by one of them')
+    t.same((await store.eventStore.readOutbox(read)).map(entry => entry.event.id).sort(), [activated.event.id, published.event.id].sort())
+    t.equal(await store.eventStore.emitOnce('acme', [activated], 60_000), 0, 'never twice')
     await store.eventStore.markKeyTimes('acme', T0 + 5)
     await store.eventStore.rescheduleKeyTimes('acme', T0 + 10, T0 + 100)
     t.same(await store.eventStore.dueKeyTimes(T0 + 5, 10), [{ tenant: 'acme', dueAt: T0 + 5 }], 'marked again meanwhile: not moved')
     await store.eventStore.rescheduleKeyTimes('acme', T0 + 5, null)
     t.same(await store.eventStore.dueKeyTimes(T0 + 1_000_000, 10), [])
+  })
+
+  t.test('a keyring write files its tenant in the key-time index', async t => {
+    const { store } = await open(t)
+    await store.createTenant(tenantFixture('acme'), undefined, auditFixture('tenant.create', 'acme', T0))
+    t.same(await store.eventStore.dueKeyTimes(T0 + 1_000_000, 10), [], 'no key, nothing to scan')
+    await store.appendKey('acme', keyFixture('k1'), auditFixture('key.generate', 'acme', T0 + 1))
+    t.same(await store.eventStore.dueKeyTimes(T0 + 1_000_000, 10), [{ tenant: 'acme', dueAt: T0 + 1 }])
+    await store.revokeKey('acme', 'k1', T0 + 2, auditFixture('key.revoke', 'acme', T0 + 2))
+    t.same(await store.eventStore.dueKeyTimes(T0 + 1_000_000, 10), [{ tenant: 'acme', dueAt: T0 + 2 }])
   })
 }

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import t from 'tap'
 import { ADMIN_TOKEN, MASTER_KEY, build, FakeClock, storeReady, type TestApp } from '../helpers/build.js'
 import { startServer } from '../helpers/process.js'
-import { startRedis, uniquePrefix } from '../helpers/redis-server.js'
+import { startRedis, startRedisCluster, uniquePrefix } from '../helpers/redis-server.js'
 import { startReceiver } from '../helpers/webhook-receiver.js'
 
 const LOOPBACK = { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', JWKS_MAX_AGE: '0' }
@@ -111,4 +111,18 @@ t.test('a Redis restart with AOF keeps pending deliveries and unread outbox even
   t.equal(testDelivery.headers['webhook-id'], test.id, 'the pending delivery')
   const created = await receiver.next(d => d.json.type === 'tenant.created')
   t.ok(receiver.verify(secret, created), 'the event still in the outbox, fanned out after the restart')
+})
+
+t.test('on a Redis Cluster: outboxes in their tenants\' slots, deliveries in their webhook\'s, events delivered', async t => {
+  const cluster = await startRedisCluster(t)
+  const app = await build(t, { clusterNodes: cluster.nodes, env: LOOPBACK })
+  await storeReady(app.app)
+  const receiver = await startReceiver(t)
+  const { secret } = (await app.admin('POST', '/v1/admin/webhooks', { url: receiver.url, events: ['tenant.created', 'key.activated'] })).json()
+  const ids = ['alpha', 'bravo', 'charlie', 'delta']
+  for (const id of ids) t.equal((await app.admin('POST', '/v1/admin/tenants', { id, name: id, ...ES256 })).statusCode, 201)
+  for (const id of ids) {
+    t.ok(receiver.verify(secret, await receiver.next(d => d.json.type === 'tenant.created' && d.json.data.tenant === id)), `${id}: created`)
+    t.ok(receiver.verify(secret, await receiver.next(d => d.json.type === 'key.activated' && d.json.data.tenant === id)), `${id}: activated`)
+  }
 })
