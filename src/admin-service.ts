@@ -16,6 +16,7 @@ import type { RotationInput, TenantCreate, TenantPatch, TenantView } from './sch
 import type { AppendKeyOptions, ListAuditOptions, Store } from './store/store.js'
 import { parseTime } from './time.js'
 import { GATE_LOOKAHEAD_MS, gateOf, verifierCounts } from './verifiers/propagation.js'
+import { keyData, newEvent, type EventType, type OutboxEvent } from './webhooks/events.js'
 import type { Alg, AuditEntry, Clock, JsonObject, KeyVersion, Page, ProfileName, RateLimitPolicy, RotationPolicy, Tenant, TenantSnapshot } from './types.js'
 
 const TENANT_ID = new RegExp(TENANT_ID_PATTERN)
@@ -67,6 +68,22 @@ export class AdminService {
     const entry: AuditEntry = { at: this.clock(), actor: who.actor, action, tenant, ip: who.ip }
     if (kid !== undefined) entry.kid = kid
     return entry
+  }
+
+  /** An event of an operator action: its tenant, the actor and `data`; appended by the store in the write itself. */
+  private event (type: EventType, who: Actor, tenant: string, data: Record<string, string | null> = {}): OutboxEvent {
+    return newEvent(type, tenant, this.clock(), { ...data, actor: who.actor })
+  }
+
+  /**
+   * A write that changes the keyring's times. The store files the tenant in the key-time index with the write itself;
+   * marking it again after the write makes a scan that read the keyring just before it fail to file the tenant past
+   * its new times. That second mark is not waited for: the write is done, and the scanner's next tick finds either.
+   */
+  private async keyringWrite<T> (tenantId: string, write: () => Promise<T>): Promise<T> {
+    const result = await write()
+    this.store.eventStore.markKeyTimes(tenantId, this.clock()).catch(() => {})
+    return result
   }
 
   private async snapshot (tenantId: string): Promise<TenantSnapshot> {
@@ -178,7 +195,10 @@ export class AdminService {
       firstKey = this.keyVersion(tenant.id, material, 'generated', now, now)
       if (material.alg === 'HS256') initialSecret = material.secret
     }
-    const version = await this.store.createTenant(tenant, firstKey, this.audit(who, 'tenant.create', tenant.id, firstKey?.kid))
+    const events = [this.event('tenant.created', who, tenant.id)]
+    if (firstKey !== undefined) events.push(this.event('key.created', who, tenant.id, keyData(firstKey)))
+    const version = await this.keyringWrite(tenant.id, async () =>
+      await this.store.createTenant(tenant, firstKey, this.audit(who, 'tenant.create', tenant.id, firstKey?.kid), events))
     if (tenant.rotation !== undefined) await this.store.setRotationDue(tenant.id, rotationDueAt(tenant.rotation, 1))
     const snapshot: TenantSnapshot = { tenant, keys: firstKey === undefined ? [] : [firstKey], apiKeys: [], version }
     const out: { tenant: TenantView, initialSecret?: string, warnings: string[] } = { tenant: tenantView(snapshot, this.jwksMaxAge, now), warnings }
@@ -221,19 +241,19 @@ export class AdminService {
     }
     if (merged.claimsSchema !== undefined) tenant.claimsSchema = merged.claimsSchema
     if (merged.staticClaims !== undefined) tenant.staticClaims = merged.staticClaims
-    const version = await this.store.updateTenant(tenant, snapshot.version, this.audit(who, 'tenant.update', tenantId))
+    const version = await this.store.updateTenant(tenant, snapshot.version, this.audit(who, 'tenant.update', tenantId), [this.event('tenant.updated', who, tenantId)])
     return tenantView({ ...snapshot, tenant, version }, this.jwksMaxAge, this.clock())
   }
 
   async deleteTenant (tenantId: string, who: Actor): Promise<void> {
-    await this.store.deleteTenant(tenantId, this.audit(who, 'tenant.delete', tenantId))
+    await this.store.deleteTenant(tenantId, this.audit(who, 'tenant.delete', tenantId), [this.event('tenant.deleted', who, tenantId)])
     await this.store.setRotationDue(tenantId, null)
   }
 
   async createApiKey (tenantId: string, name: string, who: Actor): Promise<ApiKeyCreated> {
     await this.snapshot(tenantId)
     const { record, apiKey } = createApiKey(tenantId, name, this.clock())
-    await this.store.putApiKey(record, this.audit(who, 'api-key.create', tenantId))
+    await this.store.putApiKey(record, this.audit(who, 'api-key.create', tenantId), [this.event('apikey.created', who, tenantId, { apiKeyId: record.id })])
     return { ...apiKeyView(record), apiKey }
   }
 
@@ -246,7 +266,7 @@ export class AdminService {
   async deleteApiKey (tenantId: string, id: string, who: Actor): Promise<void> {
     const record = await this.store.getApiKey(tenantId, id)
     if (record === undefined || record.deletedAt !== undefined) throw new TokenmintError('API_KEY_NOT_FOUND', `API key ${id} does not exist`)
-    await this.store.putApiKey({ ...record, deletedAt: this.clock() }, this.audit(who, 'api-key.delete', tenantId))
+    await this.store.putApiKey({ ...record, deletedAt: this.clock() }, this.audit(who, 'api-key.delete', tenantId), [this.event('apikey.deleted', who, tenantId, { apiKeyId: id })])
   }
 
   async listKeys (tenantId: string): Promise<KeyView[]> {
@@ -290,7 +310,10 @@ export class AdminService {
     this.allowedAlg(snapshot.tenant, material.alg)
     if (snapshot.keys.some(key => key.kid === material.kid)) throw invalid('/kid', `kid ${material.kid} is already used by this tenant`, 'KID_EXISTS')
     const key = this.keyVersion(tenantId, material, source, Math.min(now, activateAt), activateAt)
-    await this.store.appendKey(tenantId, key, this.audit(who, source === 'generated' ? 'key.generate' : 'key.import', tenantId, key.kid), { destroy: this.pruning(snapshot, who) })
+    await this.keyringWrite(tenantId, async () => await this.store.appendKey(tenantId, key, this.audit(who, source === 'generated' ? 'key.generate' : 'key.import', tenantId, key.kid), {
+      destroy: this.pruning(snapshot, who),
+      events: [this.event('key.created', who, tenantId, keyData(key))]
+    }))
     const out: KeyCreated = { key: this.keyViewOf(snapshot, key) }
     if (source === 'generated' && material.alg === 'HS256') out.secret = material.secret
     if (source === 'imported' && material.alg === 'HS256') out.warnings = importedSecretWarnings(material.secret)
@@ -326,14 +349,16 @@ export class AdminService {
     if (maxDelay !== undefined && maxDelay > 0) key.activateBy = key.activateAt + maxDelay * 1000
     const warnings = symmetric ? [] : this.prepublishWarnings(Math.floor((key.activateAt - Math.max(publishAt, now)) / 1000))
     if (warnings.length > 0) this.warn('short prepublish', { tenant: tenantId, kid: key.kid, prepublish })
-    const options: AppendKeyOptions = { destroy: this.pruning(snapshot, who) }
+    const options: AppendKeyOptions = { destroy: this.pruning(snapshot, who), events: [this.event('key.created', who, tenantId, keyData(key))] }
     const revoked = emergency
       ? deriveKeyring(snapshot.keys, now, retireAfterMs(snapshot.tenant.tokenPolicy, this.jwksMaxAge)).activeKey?.kid ?? null
       : undefined
     if (revoked !== undefined && revoked !== null) {
       options.revoke = { kid: revoked, revokedAt: key.activateAt, audit: this.audit(who, 'key.revoke', tenantId, revoked) }
+      const revokedKey = snapshot.keys.find(k => k.kid === revoked) as KeyVersion
+      options.events?.push(this.event('key.revoked', who, tenantId, keyData({ ...revokedKey, revokedAt: key.activateAt })))
     }
-    await this.store.appendKey(tenantId, key, this.audit(who, 'key.rotate', tenantId, key.kid), options)
+    await this.keyringWrite(tenantId, async () => await this.store.appendKey(tenantId, key, this.audit(who, 'key.rotate', tenantId, key.kid), options))
     await this.gate(tenantId, key)
     const destroyed = new Set(options.destroy?.map(d => d.kid))
     const keys = snapshot.keys.filter(k => !destroyed.has(k.kid))
@@ -346,8 +371,11 @@ export class AdminService {
 
   async revokeKey (tenantId: string, kid: string, who: Actor): Promise<KeyRevoked> {
     const snapshot = await this.snapshot(tenantId)
-    if (!snapshot.keys.some(key => key.kid === kid)) throw new TokenmintError('KEY_NOT_FOUND', `key ${kid} does not exist`)
-    const revokedAt = await this.store.revokeKey(tenantId, kid, this.clock(), this.audit(who, 'key.revoke', tenantId, kid))
+    const target = snapshot.keys.find(key => key.kid === kid)
+    if (target === undefined) throw new TokenmintError('KEY_NOT_FOUND', `key ${kid} does not exist`)
+    const at = this.clock()
+    const revokedAt = await this.keyringWrite(tenantId, async () =>
+      await this.store.revokeKey(tenantId, kid, at, this.audit(who, 'key.revoke', tenantId, kid), [this.event('key.revoked', who, tenantId, keyData({ ...target, revokedAt: at }))]))
     const keys = snapshot.keys.map(key => key.kid === kid ? { ...key, revokedAt } : key)
     const now = this.clock()
     const views = keyViews(keys, snapshot.tenant.tokenPolicy, this.jwksMaxAge, now)
@@ -360,7 +388,8 @@ export class AdminService {
     const now = this.clock()
     const { policy, warnings } = this.rotationPolicy(input, now, snapshot.tenant.alg)
     const tenant: Tenant = { ...snapshot.tenant, rotation: policy, updatedAt: now }
-    const version = await this.store.updateTenant(tenant, snapshot.version, this.audit(who, 'rotation.set', tenantId))
+    const version = await this.store.updateTenant(tenant, snapshot.version, this.audit(who, 'rotation.set', tenantId),
+      [this.event('rotation.updated', who, tenantId, { every: String(policy.every), prepublish: String(policy.prepublish) })])
     await this.store.setRotationDue(tenantId, rotationDueAt(policy, 1))
     return { tenant: tenantView({ ...snapshot, tenant, version }, this.jwksMaxAge, now), warnings }
   }
@@ -368,7 +397,8 @@ export class AdminService {
   async clearRotation (tenantId: string, who: Actor): Promise<void> {
     const snapshot = await this.snapshot(tenantId)
     const { rotation: _dropped, ...rest } = snapshot.tenant
-    await this.store.updateTenant({ ...rest, updatedAt: this.clock() }, snapshot.version, this.audit(who, 'rotation.clear', tenantId))
+    await this.store.updateTenant({ ...rest, updatedAt: this.clock() }, snapshot.version, this.audit(who, 'rotation.clear', tenantId),
+      [this.event('rotation.updated', who, tenantId, { every: null, prepublish: null })])
     await this.store.setRotationDue(tenantId, null)
   }
 
@@ -395,11 +425,12 @@ export class AdminService {
       const maxDelay = policy.waitForVerifiers === true ? policy.maxDelay ?? 0 : 0
       if (maxDelay > 0) key.activateBy = activateAt + maxDelay * 1000
       const scheduler: Actor = { actor: 'scheduler', ip: '' }
-      created = await this.store.appendKey(tenantId, key, this.audit(scheduler, 'key.rotate', tenantId, key.kid), {
+      created = await this.keyringWrite(tenantId, async () => await this.store.appendKey(tenantId, key, this.audit(scheduler, 'key.rotate', tenantId, key.kid), {
         destroy: this.pruning(snapshot, scheduler),
+        events: [this.event('key.created', scheduler, tenantId, keyData(key))],
         once: `rotation:${policy.anchor}:${period}`,
         onceTtlMs: Math.max(4 * policy.every * 1000, 3_600_000)
-      })
+      }))
       if (created) await this.gate(tenantId, key)
     }
     await this.store.setRotationDue(tenantId, rotationDueAt(policy, Math.max(period, 0) + 1))

@@ -59,6 +59,14 @@ export interface Config {
   embedded: boolean
   /** Set when the admin token was generated for this process and must be shown once. */
   generatedAdminToken: boolean
+  /** Time a webhook receiver has to answer one delivery attempt. */
+  webhookTimeoutMs: number
+  /** Seconds to wait before each retry of a failed attempt; past the last, a delivery is failed. */
+  webhookRetrySchedule: number[]
+  /** Webhook URLs may use http (tests, private networks). */
+  webhookAllowHttp: boolean
+  /** Webhook URLs may point at loopback, private, link-local and unspecified addresses (tests, private networks). */
+  webhookAllowPrivate: boolean
 }
 
 export class ConfigError extends Error {
@@ -108,6 +116,24 @@ function url (name: string, raw: string, protocols: string[]): string {
   }
   if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}`)
   return raw
+}
+
+function flag (env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').trim()
+  if (raw === '' || raw === 'false') return false
+  if (raw === 'true') return true
+  throw new ConfigError(name, 'must be true or false')
+}
+
+/** WEBHOOK_RETRY_SCHEDULE: seconds, comma-separated; each between 1 s and one day. */
+function retrySchedule (env: Env): number[] {
+  const raw = (env.WEBHOOK_RETRY_SCHEDULE ?? '').trim()
+  if (raw === '') return [5, 300, 1800, 7200, 18_000, 36_000, 36_000]
+  const schedule = raw.split(',').map(s => s.trim())
+  if (schedule.length > 20 || !schedule.every(s => /^\d{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 86_400)) {
+    throw new ConfigError('WEBHOOK_RETRY_SCHEDULE', 'must be up to 20 comma-separated whole seconds, each from 1 to 86400')
+  }
+  return schedule.map(Number)
 }
 
 /** Validates `env` (process.env by default) into a Config, or throws ConfigError naming the variable. */
@@ -200,6 +226,10 @@ export function loadConfig (env: Env = process.env): Config {
     verifiersMax: integer(env, 'VERIFIERS_MAX', 1000, 1, 100_000),
     verifierWindow: integer(env, 'VERIFIER_WINDOW', 604_800, 1, 31_536_000),
     embedded,
-    generatedAdminToken
+    generatedAdminToken,
+    webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    webhookRetrySchedule: retrySchedule(env),
+    webhookAllowHttp: flag(env, 'WEBHOOK_ALLOW_HTTP'),
+    webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE')
   }
 }

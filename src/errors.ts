@@ -22,6 +22,9 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'STORE_UNAVAILABLE'
   | 'INTERNAL'
+  | 'WEBHOOK_URL_FORBIDDEN'
+  | 'WEBHOOK_NOT_FOUND'
+  | 'DELIVERY_NOT_FOUND'
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -44,7 +47,10 @@ const STATUS: Record<ErrorCode, number> = {
   METHOD_NOT_ALLOWED: 405,
   RATE_LIMITED: 429,
   STORE_UNAVAILABLE: 503,
-  INTERNAL: 500
+  INTERNAL: 500,
+  WEBHOOK_URL_FORBIDDEN: 400,
+  WEBHOOK_NOT_FOUND: 404,
+  DELIVERY_NOT_FOUND: 404
 }
 
 const TITLE: Record<number, string> = {

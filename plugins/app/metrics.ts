@@ -111,6 +111,13 @@ export function createMetrics (config: Pick<Config, 'metricsTenantLabelMax'>): M
     help: 'Propagation-gated key activations held because a verifier lacked the key',
     registers
   })
+  const webhookDeliveries = new Counter({
+    name: 'tokenmint_webhook_deliveries_total',
+    help: 'Webhook delivery attempts made by this instance, by result: delivered, retrying (a retry is scheduled) or failed (no retry left)',
+    labelNames: ['result'] as const,
+    registers
+  })
+  for (const result of ['delivered', 'retrying', 'failed'] as const) webhookDeliveries.inc({ result }, 0)
 
   return {
     registry,
@@ -159,7 +166,8 @@ export function createMetrics (config: Pick<Config, 'metricsTenantLabelMax'>): M
     storeCall: (operation: StoreOperation, ms: number, failed: boolean): void => {
       storeDuration.observe({ operation }, ms / 1000)
       if (failed) storeErrors.inc({ operation })
-    }
+    },
+    webhookDelivery: result => webhookDeliveries.inc({ result })
   }
 }
 
@@ -221,6 +229,33 @@ export default fp(async function metrics (app: FastifyInstance) {
   cacheCounter('misses', 'tokenmint_cache_misses_total', 'Tenant lookups that had to read the store')
   cacheCounter('stale', 'tokenmint_cache_stale_total', 'Misses answered with a stale cached tenant because the store was unavailable')
   cacheCounter('checks', 'tokenmint_cache_version_checks_total', 'Background version checks of cached tenants past CACHE_TTL_MS (served meanwhile)')
+
+  // Both webhook gauges come from one store read per scrape.
+  let webhookQueue: Promise<{ depth: number, oldestCreatedAt: number | null }> | undefined
+  const readWebhookQueue = async (): Promise<{ depth: number, oldestCreatedAt: number | null }> => {
+    webhookQueue ??= (async () => {
+      try {
+        return await store.eventStore.pendingStats((await store.eventStore.listWebhooks()).map(webhook => webhook.id))
+      } catch {
+        return { depth: 0, oldestCreatedAt: null }
+      }
+    })()
+    setImmediate(() => { webhookQueue = undefined })
+    return await webhookQueue
+  }
+  scraped({
+    name: 'tokenmint_webhook_queue_depth',
+    help: 'Pending webhook deliveries, every webhook and instance together',
+    async collect () { this.set((await readWebhookQueue()).depth) }
+  })
+  scraped({
+    name: 'tokenmint_webhook_oldest_pending_seconds',
+    help: 'Age of the oldest pending webhook delivery (0 when none is pending)',
+    async collect () {
+      const { oldestCreatedAt } = await readWebhookQueue()
+      this.set(oldestCreatedAt === null ? 0 : Math.max(0, (clock() - oldestCreatedAt) / 1000))
+    }
+  })
 
   scraped({
     name: 'tokenmint_cache_tenants',

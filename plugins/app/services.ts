@@ -10,6 +10,11 @@ import { KeygenPool } from '../../src/keys/keygen-pool.js'
 import { RotationScheduler } from '../../src/rotation-scheduler.js'
 import type { Store } from '../../src/store/store.js'
 import { TenantRuntime } from '../../src/tenant-runtime.js'
+import { WebhookService } from '../../src/webhook-service.js'
+import { DeliveryWorker, type DeliveryResult } from '../../src/webhooks/delivery-worker.js'
+import { KeyEventScanner } from '../../src/webhooks/key-event-scanner.js'
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../src/types.js'
 import { ActivationGate } from '../../src/verifiers/activation-gate.js'
 import { VerifierRecorder } from '../../src/verifiers/recorder.js'
@@ -35,6 +40,8 @@ export interface Metrics {
   verifierFlushFailed: () => void
   /** The activation gate held a key past its activation time. */
   activationPostponed: () => void
+  /** A webhook delivery attempt ended. */
+  webhookDelivery: (result: DeliveryResult) => void
 }
 
 export interface Services {
@@ -50,6 +57,9 @@ export interface Services {
   /** Postpones and releases propagation-gated activations. */
   gate: ActivationGate
   clock: Clock
+  webhooks: WebhookService
+  /** Delivers webhook events; runs on every instance from onReady to onClose. */
+  deliveries: DeliveryWorker
 }
 
 declare module 'fastify' {
@@ -123,7 +133,27 @@ export default fp(async function services (app: FastifyInstance, options: Servic
     },
     onReleased: (tenant, kid) => app.log.info({ tenant, kid }, 'postponed key activated: every verifier has it')
   })
-  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, verifiers, gate, clock })
+  const policy = { allowHttp: config.webhookAllowHttp, allowPrivate: config.webhookAllowPrivate }
+  const webhooks = new WebhookService({ events: store.eventStore, sealer, clock, policy })
+  const deliveries = new DeliveryWorker({
+    events: store.eventStore,
+    webhooks,
+    scanner: new KeyEventScanner({ store, clock, jwksMaxAge: config.jwksMaxAge }),
+    clock,
+    consumer: `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    policy,
+    timeoutMs: config.webhookTimeoutMs,
+    retrySchedule: config.webhookRetrySchedule,
+    onResult: (result, delivery) => {
+      metrics.webhookDelivery(result)
+      if (result !== 'delivered') app.log.warn({ webhook: delivery.webhookId, delivery: delivery.id, attempts: delivery.attempts, error: delivery.lastError }, `webhook delivery ${result}`)
+    },
+    onError: err => app.log.warn({ err }, 'webhook delivery step failed')
+  })
+  store.onChange(() => { deliveries.wake() })
+  if (config.webhookAllowHttp) app.log.warn('WEBHOOK_ALLOW_HTTP=true: webhooks may use plain http, so their events and signatures travel unencrypted')
+  if (config.webhookAllowPrivate) app.log.warn('WEBHOOK_ALLOW_PRIVATE=true: webhooks may point at loopback, private and link-local addresses')
+  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, verifiers, gate, clock, webhooks, deliveries })
   app.addHook('onReady', async () => verifiers.start())
   if (options.scheduler) {
     app.addHook('onReady', async () => {
@@ -131,7 +161,9 @@ export default fp(async function services (app: FastifyInstance, options: Servic
       gate.start()
     })
   }
+  app.addHook('onReady', async () => { deliveries.start() })
   app.addHook('onClose', async () => {
+    await deliveries.stop()
     await scheduler.stop()
     await gate.stop()
     await verifiers.stop()

@@ -71,5 +71,9 @@ export const api = {
   deleteApiKey: (id, keyId) => request('DELETE', `/tenants/${seg(id)}/api-keys/${seg(keyId)}`),
   listVerifiers: (id, limit = 100) => request('GET', `/tenants/${seg(id)}/verifiers?limit=${limit}`),
   audit: (tenant, limit = 100) =>
-    request('GET', `/audit?limit=${limit}${tenant ? `&tenant=${seg(tenant)}` : ''}`)
+    request('GET', `/audit?limit=${limit}${tenant ? `&tenant=${seg(tenant)}` : ''}`),
+  listWebhooks: () => request('GET', '/webhooks'),
+  testWebhook: (id) => request('POST', `/webhooks/${seg(id)}/test`),
+  deliveries: (id, limit = 20) => request('GET', `/webhooks/${seg(id)}/deliveries?limit=${limit}`),
+  retryDelivery: (id, deliveryId) => request('POST', `/webhooks/${seg(id)}/deliveries/${seg(deliveryId)}/retry`)
 }

@@ -6,6 +6,7 @@ import { clearMessages, onUnauthorized, showError, showNotice } from './messages
 import { showTenant } from './tenant-detail.js'
 import { loadProfiles } from './profiles.js'
 import { renderTenantForm } from './tenant-form.js'
+import { showWebhooks } from './webhooks.js'
 
 const PAGE_SIZE = 50
 const $ = (id) => document.getElementById(id)
@@ -13,9 +14,9 @@ const $ = (id) => document.getElementById(id)
 const state = { tenants: [], nextCursor: null, selected: null }
 
 function showView (name) {
-  for (const view of ['signin', 'tenants', 'audit']) $(`${view}-view`).hidden = view !== name
+  for (const view of ['signin', 'tenants', 'audit', 'webhooks']) $(`${view}-view`).hidden = view !== name
   $('nav').hidden = name === 'signin'
-  for (const view of ['tenants', 'audit']) {
+  for (const view of ['tenants', 'audit', 'webhooks']) {
     const button = $(`nav-${view}`)
     if (view === name) button.setAttribute('aria-current', 'page')
     else button.removeAttribute('aria-current')
@@ -139,6 +140,7 @@ function signOut () {
   replace($('tenant-list'))
   replace($('tenant-pane'))
   replace($('audit-view'))
+  replace($('webhooks-view'))
   $('token').value = ''
   showView('signin')
   $('token').focus()
@@ -170,6 +172,11 @@ $('nav-tenants').addEventListener('click', () => {
   showView('tenants')
 })
 $('nav-audit').addEventListener('click', () => openAudit())
+$('nav-webhooks').addEventListener('click', async () => {
+  clearMessages()
+  showView('webhooks')
+  await showWebhooks($('webhooks-view'))
+})
 $('tenant-search').addEventListener('input', renderList)
 $('tenant-more').addEventListener('click', loadMore)
 $('new-tenant').addEventListener('click', newTenant)

@@ -12,6 +12,7 @@ import { registerTenants } from './tenants.js'
 import { registerToken } from './token.js'
 import { registerVerifiers } from './verifiers.js'
 import { packageVersion } from './version.js'
+import { registerWebhooks } from './webhooks.js'
 
 export type { CliIo } from './context.js'
 
@@ -47,6 +48,7 @@ export function buildProgram (io: CliIo): Command {
   registerToken(program, ctx)
   registerAudit(program, ctx)
   registerVerifiers(program, ctx)
+  registerWebhooks(program, ctx)
   return program
 }
 

@@ -2,7 +2,9 @@
 import { TokenmintError, invalid, storeUnavailable } from '../errors.js'
 import type { ApiKeyRecord, AuditEntry, Clock, KeyVersion, Page, Tenant, TenantSnapshot, VerifierFetch, VerifierRecord } from '../types.js'
 import { DEFAULT_AUDIT_RETENTION_MS, DEFAULT_ONCE_TTL_MS, auditBefore, byCreation, decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor, mergeVerifier, newestAuditFirst, type AuditPosition } from './common.js'
+import { MemoryEventStore } from './memory-event-store.js'
 import { MemoryRateCounter, RateWindows } from './memory-rate-counter.js'
+import type { OutboxEvent } from '../webhooks/events.js'
 import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, MoveActivation, Store } from './store.js'
 
@@ -41,6 +43,7 @@ function dueIds (index: Map<string, number>, now: number, limit: number): string
  */
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const
+  readonly eventStore: MemoryEventStore
   private readonly clock: Clock
   private readonly tenants = new Map<string, TenantRecord>()
   private readonly versions = new Map<string, number>()
@@ -57,6 +60,7 @@ export class MemoryStore implements Store {
   constructor (options: MemoryStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
     this.rateWindows = new RateWindows(this.clock)
+    this.eventStore = new MemoryEventStore(this.clock)
     this.auditRetentionMs = options.auditRetentionMs ?? DEFAULT_AUDIT_RETENTION_MS
   }
 
@@ -64,13 +68,15 @@ export class MemoryStore implements Store {
     this.open()
   }
 
-  async createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number> {
+  async createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry, events: OutboxEvent[] = []): Promise<number> {
     this.open()
     if (this.tenants.has(tenant.id)) throw new TokenmintError('TENANT_EXISTS', 'the tenant already exists')
     this.log(tenant.id, audit)
     const keys = new Map<string, KeyVersion>()
     if (firstKey !== undefined) keys.set(firstKey.kid, structuredClone(firstKey))
     this.tenants.set(tenant.id, { tenant: structuredClone(tenant), keys, apiKeys: new Map() })
+    this.eventStore.append(tenant.id, events)
+    if (firstKey !== undefined) this.eventStore.markKeyring(tenant.id, audit.at)
     return this.bump(tenant.id)
   }
 
@@ -101,23 +107,25 @@ export class MemoryStore implements Store {
     return { items, nextCursor }
   }
 
-  async updateTenant (tenant: Tenant, expectedVersion: number, audit: AuditEntry): Promise<number> {
+  async updateTenant (tenant: Tenant, expectedVersion: number, audit: AuditEntry, events: OutboxEvent[] = []): Promise<number> {
     const record = this.existing(tenant.id)
     if ((this.versions.get(tenant.id) ?? 0) !== expectedVersion) {
       throw new TokenmintError('CONFLICT', 'the tenant was changed by someone else; read it again')
     }
     this.log(tenant.id, audit)
     record.tenant = structuredClone(tenant)
+    this.eventStore.append(tenant.id, events)
     return this.bump(tenant.id)
   }
 
-  async deleteTenant (tenantId: string, audit: AuditEntry): Promise<void> {
+  async deleteTenant (tenantId: string, audit: AuditEntry, events: OutboxEvent[] = []): Promise<void> {
     this.existing(tenantId)
     this.log(tenantId, audit)
     this.tenants.delete(tenantId)
     this.rotationDue.delete(tenantId)
     this.gateDue.delete(tenantId)
     this.verifiers.delete(tenantId)
+    this.eventStore.append(tenantId, events)
     this.bump(tenantId)
   }
 
@@ -142,11 +150,13 @@ export class MemoryStore implements Store {
     if (revoking) revoked.revokedAt = revoke?.revokedAt
     for (const d of destroyed) record.keys.delete(d.kid)
     if (marker !== undefined) this.markers.set(marker, this.clock() + (options.onceTtlMs ?? DEFAULT_ONCE_TTL_MS))
+    this.eventStore.append(tenantId, options.events ?? [])
+    this.eventStore.markKeyring(tenantId, audit.at)
     this.bump(tenantId)
     return true
   }
 
-  async revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry): Promise<number> {
+  async revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry, events: OutboxEvent[] = []): Promise<number> {
     if (!Number.isSafeInteger(revokedAt)) throw invalid('revokedAt', 'must be a whole number of milliseconds')
     const record = this.existing(tenantId)
     const key = record.keys.get(kid)
@@ -154,14 +164,17 @@ export class MemoryStore implements Store {
     if (key.revokedAt !== undefined) return key.revokedAt
     this.log(tenantId, audit)
     key.revokedAt = revokedAt
+    this.eventStore.append(tenantId, events)
+    this.eventStore.markKeyring(tenantId, audit.at)
     this.bump(tenantId)
     return revokedAt
   }
 
-  async putApiKey (record: ApiKeyRecord, audit: AuditEntry): Promise<void> {
+  async putApiKey (record: ApiKeyRecord, audit: AuditEntry, events: OutboxEvent[] = []): Promise<void> {
     const tenant = this.existing(record.tenant)
     this.log(record.tenant, audit)
     tenant.apiKeys.set(record.id, structuredClone(record))
+    this.eventStore.append(record.tenant, events)
     this.bump(record.tenant)
   }
 
@@ -171,11 +184,12 @@ export class MemoryStore implements Store {
     return record === undefined ? undefined : structuredClone(record)
   }
 
-  async deleteApiKey (tenantId: string, id: string, audit: AuditEntry): Promise<void> {
+  async deleteApiKey (tenantId: string, id: string, audit: AuditEntry, events: OutboxEvent[] = []): Promise<void> {
     const tenant = this.existing(tenantId)
     if (!tenant.apiKeys.has(id)) throw new TokenmintError('API_KEY_NOT_FOUND', 'the tenant has no API key with this id')
     this.log(tenantId, audit)
     tenant.apiKeys.delete(id)
+    this.eventStore.append(tenantId, events)
     this.bump(tenantId)
   }
 
@@ -240,7 +254,7 @@ export class MemoryStore implements Store {
     return structuredClone([...(this.verifiers.get(tenantId)?.values() ?? [])])
   }
 
-  async moveActivation (tenantId: string, move: MoveActivation, audit: AuditEntry): Promise<boolean> {
+  async moveActivation (tenantId: string, move: MoveActivation, audit: AuditEntry, events: OutboxEvent[] = []): Promise<boolean> {
     const record = this.existing(tenantId)
     const key = record.keys.get(move.kid)
     if (key === undefined) throw new TokenmintError('KEY_NOT_FOUND', 'the tenant has no key with this kid')
@@ -248,6 +262,8 @@ export class MemoryStore implements Store {
     this.log(tenantId, audit)
     key.activateAt = move.activateAt
     if (move.settledAt !== undefined) key.gateSettledAt = move.settledAt
+    this.eventStore.append(tenantId, events)
+    this.eventStore.markKeyring(tenantId, audit.at)
     this.bump(tenantId)
     return true
   }
@@ -279,6 +295,7 @@ export class MemoryStore implements Store {
 
   async close (): Promise<void> {
     this.closed = true
+    this.eventStore.closed = true
     this.rateWindows.closed = true
     this.listeners.clear()
   }

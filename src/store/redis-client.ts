@@ -1,6 +1,8 @@
 // Builds the ioredis client (standalone, Sentinel or cluster) with bounds that make a dead Redis fail fast instead of hanging.
 import { Cluster, Redis } from 'ioredis'
 import { RATE_COUNT_COMMAND } from './redis-rate-counter.js'
+import { EVENT_SCRIPTS } from './redis-event-scripts.js'
+import { SCRIPTS } from './redis-scripts.js'
 import { followSwitches } from './sentinel-switch.js'
 
 export type RedisClient = Redis | Cluster
@@ -77,7 +79,9 @@ export function createRedisClient (options: RedisClientOptions): RedisClient {
       retryDelayOnTryAgain: 100,
       maxRedirections: 8,
       enableAutoPipelining: true,
-      autoPipeliningIgnoredCommands: [RATE_COUNT_COMMAND],
+      // A script call starts with its key count, which auto-pipelining takes for a key: scripts of different slots
+      // issued in one tick would share a pipeline the cluster refuses. Each script call leaves on its own.
+      autoPipeliningIgnoredCommands: [RATE_COUNT_COMMAND, ...Object.keys(SCRIPTS), ...Object.keys(EVENT_SCRIPTS)],
       redisOptions: common
     })
   } else if (options.sentinels !== undefined && options.sentinels.length > 0) {

@@ -2,14 +2,16 @@
 
 /*
  * Every write script takes the same first keys and arguments:
- *   KEYS[1] tenant   KEYS[2] ver   KEYS[3] keys   KEYS[4] apikeys   KEYS[5] audit   (KEYS[6] once-marker)
+ *   KEYS[1] tenant   KEYS[2] ver   KEYS[3] keys   KEYS[4] apikeys   KEYS[5] audit   KEYS[6] outbox   (KEYS[7] once-marker)
  *   ARGV[1..6] audit at, actor, action, tenant, kid ('' when none), ip   ARGV[7] audit retention ms
  *   ARGV[8] change channel   ARGV[9] tenant id   ARGV[10..] the write's own arguments
+ *   ARGV[#ARGV] the write's outbox events: a JSON list of event JSON strings, appended by tm_bump
  * Audit entries get the stream id "<at>-<seq>" (at clamped to the stream's last id, so ids only grow): the
  * id orders the log and trims it by age (MINID at - retention), and the stream expires retention after its
  * last entry, so entries are kept for the retention also after their tenant is deleted, and not much longer.
  * Lua does not roll back: the preconditions are checked before any write, the audit XADD is the
- * first write (a failing audit write leaves nothing written), then the records, then INCR and PUBLISH.
+ * first write (a failing audit write leaves nothing written), then the records, then the outbox events, INCR and
+ * PUBLISH: a write that changed nothing (a failed precondition, a claimed marker) appends no event.
  * Domain failures are error replies whose first word is the TokenmintError code.
  */
 const PRELUDE = `
@@ -35,7 +37,19 @@ local function tm_audit()
   f[#f + 1] = ARGV[6]
   tm_xadd(f)
 end
+-- The outbox stream is created with the delivery workers' consumer group, so no event is written before the group.
+local function tm_outbox()
+  local events = cjson.decode(ARGV[#ARGV])
+  if #events == 0 then return end
+  if redis.call('EXISTS', KEYS[6]) == 0 then
+    redis.pcall('XGROUP', 'CREATE', KEYS[6], 'deliver', '0', 'MKSTREAM')
+  end
+  for _, e in ipairs(events) do
+    redis.call('XADD', KEYS[6], '*', 'e', e)
+  end
+end
 local function tm_bump()
+  tm_outbox()
   local v = redis.call('INCR', KEYS[2])
   redis.call('PUBLISH', ARGV[8], ARGV[9] .. ' ' .. v)
   return v
@@ -106,14 +120,14 @@ return tm_bump()
 `
 
 /**
- * ARGV[10] kid, ARGV[11] key JSON, ARGV[12] marker TTL ms (with KEYS[6]), ARGV[13] effects JSON:
+ * ARGV[10] kid, ARGV[11] key JSON, ARGV[12] marker TTL ms (with KEYS[7]), ARGV[13] effects JSON:
  * { revoke: { kid, revokedAt, audit } | absent, destroy: [{ kid, audit }] } with every value a string.
  * Returns the version, or 0 when the marker exists.
  */
 const APPEND_KEY = `
 local missing = tm_require_tenant()
 if missing then return missing end
-if KEYS[6] and redis.call('EXISTS', KEYS[6]) == 1 then
+if KEYS[7] and redis.call('EXISTS', KEYS[7]) == 1 then
   return 0
 end
 if redis.call('HEXISTS', KEYS[3], ARGV[10]) == 1 then
@@ -152,8 +166,8 @@ end
 for _, d in ipairs(effects.destroy) do
   redis.call('HDEL', KEYS[3], d.kid)
 end
-if KEYS[6] then
-  redis.call('SET', KEYS[6], '1', 'PX', ARGV[12])
+if KEYS[7] then
+  redis.call('SET', KEYS[7], '1', 'PX', ARGV[12])
 end
 return tm_bump()
 `
@@ -220,7 +234,7 @@ if string.format('%d', key.activateAt) ~= ARGV[11] or type(key.revokedAt) == 'nu
   return 0
 end
 tm_audit()
--- A postponement's key event (key.activation_delayed) is appended here, in this same step, next to its audit entry.
+-- A postponement's key event (key.activation_delayed) is in the outbox argument: tm_bump appends it in this same step.
 json = string.gsub(json, '"activateAt":%d+', '"activateAt":' .. ARGV[12], 1)
 if ARGV[13] ~= '' then
   json = string.sub(json, 1, -2) .. ',"gateSettledAt":' .. ARGV[13] .. '}'

@@ -6,6 +6,9 @@ import { whenReady, type RedisClient } from './redis-client.js'
 import { RedisRateCounter } from './redis-rate-counter.js'
 import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 import { SCRIPTS, type ScriptName } from './redis-scripts.js'
+import { EVENT_SCRIPTS, type EventScriptName } from './redis-event-scripts.js'
+import { RedisEventStore } from './redis-event-store.js'
+import type { OutboxEvent } from '../webhooks/events.js'
 import { replicatedCall, type RedisArgument, type ReplicationOptions } from './replicated-write.js'
 import { AUDIT_BUCKET_MS, DEFAULT_AUDIT_RETENTION_MS, DEFAULT_ONCE_TTL_MS, auditBefore, byCreation, decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor, newestAuditFirst, type AuditPosition } from './common.js'
 import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, MoveActivation, Store } from './store.js'
@@ -29,7 +32,9 @@ const DOMAIN_ERRORS: Partial<Record<ErrorCode, string>> = {
   KID_EXISTS: 'the tenant already has a key with this kid',
   KEY_NOT_FOUND: 'the tenant has no key with this kid',
   API_KEY_NOT_FOUND: 'the tenant has no API key with this id',
-  CONFLICT: 'the tenant was changed by someone else; read it again'
+  CONFLICT: 'the tenant was changed by someone else; read it again',
+  WEBHOOK_NOT_FOUND: 'the webhook does not exist',
+  DELIVERY_NOT_FOUND: 'the webhook has no delivery with this id'
 }
 
 /**
@@ -114,6 +119,8 @@ async function quit (client: RedisClient): Promise<void> {
 }
 
 type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>
+/** What durable() runs: a write script, or one of these write commands. */
+type DurableCommand = ScriptName | EventScriptName | 'zadd' | 'zrem' | 'sadd' | 'xadd' | 'hsetnx' | 'hdel'
 
 /**
  * Built with `new RedisStore({ client, subscriber, prefix })` from two clients made by createRedisClient.
@@ -135,6 +142,7 @@ type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>
 export class RedisStore implements Store {
   readonly kind = 'redis' as const
   readonly redis: RedisClient
+  readonly eventStore: RedisEventStore
   private readonly subscriber: RedisClient
   private readonly prefix: string
   private readonly channel: string
@@ -156,6 +164,12 @@ export class RedisStore implements Store {
     this.replication = options.replication ?? { minReplicas: 0, timeoutMs: 0 }
     this.auditRetentionMs = options.auditRetentionMs ?? DEFAULT_AUDIT_RETENTION_MS
     for (const [name, lua] of Object.entries(SCRIPTS)) this.redis.defineCommand(name, { lua })
+    this.eventStore = new RedisEventStore({
+      client: this.redis,
+      prefix: this.prefix,
+      guarded,
+      durable: async (command, args) => await this.durable(command as DurableCommand, args)
+    })
 
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return
@@ -189,12 +203,12 @@ export class RedisStore implements Store {
     await guarded(this.redis.ping())
   }
 
-  async createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number> {
+  async createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry, events: OutboxEvent[] = []): Promise<number> {
     // Index first: a failure after it leaves an id that listings skip, never a hidden tenant.
     await this.durable('zadd', [this.key('tenants'), 0, tenant.id])
     const version = await this.write('tmCreateTenant', tenant.id, audit, [
       JSON.stringify(tenant), firstKey?.kid ?? '', firstKey === undefined ? '' : JSON.stringify(firstKey)
-    ])
+    ], events)
     // Again after the write, in case a concurrent delete of a previous tenant with this id removed the entry.
     // Best effort: the tenant exists now, so a failure here must not report the create as failed.
     await this.redis.zadd(this.key('tenants'), 0, tenant.id).catch(() => {})
@@ -240,12 +254,12 @@ export class RedisStore implements Store {
     }
   }
 
-  async updateTenant (tenant: Tenant, expectedVersion: number, audit: AuditEntry): Promise<number> {
-    return await this.write('tmUpdateTenant', tenant.id, audit, [JSON.stringify(tenant), String(expectedVersion)])
+  async updateTenant (tenant: Tenant, expectedVersion: number, audit: AuditEntry, events: OutboxEvent[] = []): Promise<number> {
+    return await this.write('tmUpdateTenant', tenant.id, audit, [JSON.stringify(tenant), String(expectedVersion)], events)
   }
 
-  async deleteTenant (tenantId: string, audit: AuditEntry): Promise<void> {
-    await this.write('tmDeleteTenant', tenantId, audit, [])
+  async deleteTenant (tenantId: string, audit: AuditEntry, events: OutboxEvent[] = []): Promise<void> {
+    await this.write('tmDeleteTenant', tenantId, audit, [], events)
     // The tenant is gone now: the index clean-up is best effort (listings skip ids without a tenant,
     // the rotation worker finds no tenant) so that it never reports the delete as failed.
     try {
@@ -270,17 +284,17 @@ export class RedisStore implements Store {
       effects.revoke = { kid: options.revoke.kid, revokedAt: String(options.revoke.revokedAt), audit: auditJson(options.revoke.audit) }
     }
     const version = await this.write('tmAppendKey', tenantId, audit,
-      [key.kid, JSON.stringify(key), String(Math.max(1, Math.ceil(ttl))), JSON.stringify(effects)], options.once)
+      [key.kid, JSON.stringify(key), String(Math.max(1, Math.ceil(ttl))), JSON.stringify(effects)], options.events ?? [], options.once)
     return version > 0
   }
 
-  async revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry): Promise<number> {
+  async revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry, events: OutboxEvent[] = []): Promise<number> {
     if (!Number.isSafeInteger(revokedAt)) throw invalid('revokedAt', 'must be a whole number of milliseconds')
-    return await this.write('tmRevokeKey', tenantId, audit, [kid, String(revokedAt)])
+    return await this.write('tmRevokeKey', tenantId, audit, [kid, String(revokedAt)], events)
   }
 
-  async putApiKey (record: ApiKeyRecord, audit: AuditEntry): Promise<void> {
-    await this.write('tmPutApiKey', record.tenant, audit, [record.id, JSON.stringify(record)])
+  async putApiKey (record: ApiKeyRecord, audit: AuditEntry, events: OutboxEvent[] = []): Promise<void> {
+    await this.write('tmPutApiKey', record.tenant, audit, [record.id, JSON.stringify(record)], events)
   }
 
   async getApiKey (tenantId: string, id: string): Promise<ApiKeyRecord | undefined> {
@@ -288,14 +302,14 @@ export class RedisStore implements Store {
     return json === null ? undefined : parseRecord<ApiKeyRecord>(json)
   }
 
-  async deleteApiKey (tenantId: string, id: string, audit: AuditEntry): Promise<void> {
-    await this.write('tmDeleteApiKey', tenantId, audit, [id])
+  async deleteApiKey (tenantId: string, id: string, audit: AuditEntry, events: OutboxEvent[] = []): Promise<void> {
+    await this.write('tmDeleteApiKey', tenantId, audit, [id], events)
   }
 
   async appendAudit (entry: AuditEntry): Promise<void> {
     await this.indexAudit(entry)
     const k = this.tenantKeys(entry.tenant)
-    const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit]
+    const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit, k.outbox]
     await this.durable('tmAppendAudit', [keys.length, ...keys, ...this.auditArgs(entry), this.channel, entry.tenant])
   }
 
@@ -427,12 +441,12 @@ export class RedisStore implements Store {
     })
   }
 
-  async moveActivation (tenantId: string, move: MoveActivation, audit: AuditEntry): Promise<boolean> {
+  async moveActivation (tenantId: string, move: MoveActivation, audit: AuditEntry, events: OutboxEvent[] = []): Promise<boolean> {
     for (const at of [move.expectedActivateAt, move.activateAt, move.settledAt ?? 0]) {
       if (!Number.isSafeInteger(at)) throw invalid('activateAt', 'must be a whole number of milliseconds')
     }
     const version = await this.write('tmMoveActivation', tenantId, audit,
-      [move.kid, String(move.expectedActivateAt), String(move.activateAt), move.settledAt === undefined ? '' : String(move.settledAt)])
+      [move.kid, String(move.expectedActivateAt), String(move.activateAt), move.settledAt === undefined ? '' : String(move.settledAt)], events)
     return version > 0
   }
 
@@ -468,9 +482,9 @@ export class RedisStore implements Store {
     return `${this.prefix}${name}`
   }
 
-  private tenantKeys (tenantId: string): { tenant: string, ver: string, keys: string, apikeys: string, audit: string, base: string } {
+  private tenantKeys (tenantId: string): { tenant: string, ver: string, keys: string, apikeys: string, audit: string, outbox: string, base: string } {
     const base = `${this.prefix}{t:${tenantId}}`
-    return { base, tenant: `${base}:tenant`, ver: `${base}:ver`, keys: `${base}:keys`, apikeys: `${base}:apikeys`, audit: `${base}:audit` }
+    return { base, tenant: `${base}:tenant`, ver: `${base}:ver`, keys: `${base}:keys`, apikeys: `${base}:apikeys`, audit: `${base}:audit`, outbox: `${base}:outbox` }
   }
 
   private verifierKeys (tenantId: string): [string, string] {
@@ -484,12 +498,20 @@ export class RedisStore implements Store {
   }
 
   /** Runs a tenant write script; see redis-scripts.ts for the argument layout. */
-  private async write (name: ScriptName, tenantId: string, audit: AuditEntry, args: string[], onceMarker?: string): Promise<number> {
+  private async write (name: ScriptName, tenantId: string, audit: AuditEntry, args: string[], events: OutboxEvent[], onceMarker?: string): Promise<number> {
     const k = this.tenantKeys(tenantId)
-    const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit]
+    const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit, k.outbox]
     if (onceMarker !== undefined) keys.push(`${k.base}:once:${onceMarker}`)
-    await this.indexAudit(audit)
-    return Number(await this.durable(name, [keys.length, ...keys, ...this.auditArgs(audit), this.channel, tenantId, ...args]))
+    // Indexes first, together (in a cluster they live in other slots): a failure fails the write. A keyring change
+    // also files the tenant for the key-event scanner.
+    const keyring = name === 'tmAppendKey' || name === 'tmRevokeKey' || name === 'tmMoveActivation' || (name === 'tmCreateTenant' && args[1] !== '')
+    await Promise.all([
+      this.indexAudit(audit),
+      events.length > 0 ? this.eventStore.indexOutbox(tenantId, audit.at) : undefined,
+      keyring ? this.eventStore.markKeyTimes(tenantId, audit.at) : undefined
+    ])
+    const outbox = JSON.stringify(events.map(event => JSON.stringify(event)))
+    return Number(await this.durable(name, [keys.length, ...keys, ...this.auditArgs(audit), this.channel, tenantId, ...args, outbox]))
   }
 
   private auditArgs (audit: AuditEntry): string[] {
@@ -517,12 +539,13 @@ export class RedisStore implements Store {
    * script by name or a write command. With `replication.minReplicas` > 0 it succeeds only once that many replicas
    * acknowledged it (see replicated-write.ts); otherwise it is sent as it is.
    */
-  private async durable (name: ScriptName | 'zadd' | 'zrem' | 'sadd' | 'xadd', args: RedisArgument[]): Promise<unknown> {
+  private async durable (name: DurableCommand, args: RedisArgument[]): Promise<unknown> {
     if (this.replication.minReplicas === 0) {
       const command = (this.redis as unknown as Record<typeof name, ScriptCommand>)[name]
       return await guarded(command.apply(this.redis, args))
     }
-    const [command, commandArgs] = name in SCRIPTS ? ['EVAL', [SCRIPTS[name as ScriptName], ...args]] : [name, args]
+    const lua: string | undefined = name in SCRIPTS ? SCRIPTS[name as ScriptName] : name in EVENT_SCRIPTS ? EVENT_SCRIPTS[name as EventScriptName] : undefined
+    const [command, commandArgs] = lua !== undefined ? ['EVAL', [lua, ...args]] : [name, args]
     return await guarded(replicatedCall(this.redis, command, commandArgs, this.replication))
   }
 

@@ -1,5 +1,7 @@
 // The store interface: the one contract that MemoryStore and RedisStore both fulfil.
 import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot, VerifierFetch, VerifierRecord } from '../types.js'
+import type { OutboxEvent } from '../webhooks/events.js'
+import type { EventStore } from './event-store.js'
 import type { RateCounter, RateCounterOptions } from './rate-counter.js'
 
 /** Called with a tenant id and its new version; tenant '*' means "anything may have changed" (e.g. after a reconnect). */
@@ -34,6 +36,8 @@ export interface AppendKeyOptions {
   revoke?: { kid: string, revokedAt: number, audit: AuditEntry }
   /** Keyring pruning: deletes these keys, material included, in the same atomic step; each audited with its entry. */
   destroy?: Array<{ kid: string, audit: AuditEntry }>
+  /** Outbox events of the write, appended in the same atomic step (none when the marker was already claimed). */
+  events?: OutboxEvent[]
 }
 
 /** A compare-and-set of a key's activateAt, made by the activation gate. */
@@ -48,7 +52,9 @@ export interface MoveActivation {
 
 /**
  * Every write is one atomic step: it changes its records, bumps the tenant's version,
- * appends its audit entry and publishes the change, or does none of it.
+ * appends its audit entry and its outbox events (the `events` argument) and publishes the change, or does none of it.
+ * A write that changes a keyring (a tenant created with a key, a key appended or revoked) also files the tenant in the
+ * key-time index at the audit entry's time (EventStore.markKeyTimes).
  * Failures to reach the backing store surface as TokenmintError('STORE_UNAVAILABLE').
  * Domain failures surface as TokenmintError with codes TENANT_EXISTS, TENANT_NOT_FOUND,
  * KID_EXISTS, KEY_NOT_FOUND, API_KEY_NOT_FOUND and CONFLICT.
@@ -60,7 +66,7 @@ export interface Store {
   ready (): Promise<void>
 
   /** Creates the tenant with an optional first key. TENANT_EXISTS if the id is taken. */
-  createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry): Promise<number>
+  createTenant (tenant: Tenant, firstKey: KeyVersion | undefined, audit: AuditEntry, events?: OutboxEvent[]): Promise<number>
   /** Tenant, keyring and API keys read in one step, or undefined. */
   getSnapshot (tenantId: string): Promise<TenantSnapshot | undefined>
   /**
@@ -71,9 +77,9 @@ export interface Store {
   /** Tenants ordered by id; the cursor is opaque. */
   listTenants (options: ListTenantsOptions): Promise<Page<Tenant>>
   /** Replaces the tenant record if its version is still `expectedVersion` (CONFLICT otherwise). Returns the new version. */
-  updateTenant (tenant: Tenant, expectedVersion: number, audit: AuditEntry): Promise<number>
+  updateTenant (tenant: Tenant, expectedVersion: number, audit: AuditEntry, events?: OutboxEvent[]): Promise<number>
   /** Removes the tenant, its keyring and its API keys (its audit log stays). */
-  deleteTenant (tenantId: string, audit: AuditEntry): Promise<void>
+  deleteTenant (tenantId: string, audit: AuditEntry, events?: OutboxEvent[]): Promise<void>
 
   /**
    * Appends a key version, with the revocation and destructions of `options` in the same atomic step.
@@ -81,11 +87,11 @@ export interface Store {
    */
   appendKey (tenantId: string, key: KeyVersion, audit: AuditEntry, options?: AppendKeyOptions): Promise<boolean>
   /** Sets revokedAt on a key unless it is already set; returns the effective revokedAt. */
-  revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry): Promise<number>
+  revokeKey (tenantId: string, kid: string, revokedAt: number, audit: AuditEntry, events?: OutboxEvent[]): Promise<number>
 
-  putApiKey (record: ApiKeyRecord, audit: AuditEntry): Promise<void>
+  putApiKey (record: ApiKeyRecord, audit: AuditEntry, events?: OutboxEvent[]): Promise<void>
   getApiKey (tenantId: string, id: string): Promise<ApiKeyRecord | undefined>
-  deleteApiKey (tenantId: string, id: string, audit: AuditEntry): Promise<void>
+  deleteApiKey (tenantId: string, id: string, audit: AuditEntry, events?: OutboxEvent[]): Promise<void>
 
   /** Appends an audit entry on its own (for actions that change nothing else). */
   appendAudit (entry: AuditEntry): Promise<void>
@@ -115,7 +121,7 @@ export interface Store {
    * step that bumps the version. Returns false, writing nothing, when the key no longer matches `expectedActivateAt`
    * (another instance acted first), is revoked, or was settled. KEY_NOT_FOUND if the kid does not exist.
    */
-  moveActivation (tenantId: string, move: MoveActivation, audit: AuditEntry): Promise<boolean>
+  moveActivation (tenantId: string, move: MoveActivation, audit: AuditEntry, events?: OutboxEvent[]): Promise<boolean>
   /** Sets (or, with null, clears) when the activation gate next looks at a tenant's gated keys, epoch ms. */
   setGateDue (tenantId: string, dueAt: number | null): Promise<void>
   /** Tenant ids whose gated keys are due for a look at `now`, at most `limit`. */
@@ -132,6 +138,9 @@ export interface Store {
 
   /** A rate counter on this store; see RateCounter. It needs no closing: it ends with the store. */
   openRateCounter (options: RateCounterOptions): RateCounter
+
+  /** The outbox's reading side, webhooks and deliveries, on the same connection. */
+  readonly eventStore: EventStore
 
   close (): Promise<void>
 }

@@ -3,6 +3,7 @@ import { PeriodicTask } from '../periodic-task.js'
 import type { Store } from '../store/store.js'
 import type { AuditEntry, Clock } from '../types.js'
 import { gateStep, watched } from './propagation.js'
+import { keyData, newEvent } from '../webhooks/events.js'
 
 export interface ActivationGateOptions {
   store: Store
@@ -88,7 +89,11 @@ export class ActivationGate {
         : step.action === 'release'
           ? { kid: key.kid, expectedActivateAt: key.activateAt, activateAt: step.activateAt, settledAt: now }
           : { kid: key.kid, expectedActivateAt: key.activateAt, activateAt: step.activateAt }
-      const done = await store.moveActivation(tenantId, move, audit(step.action === 'postpone' ? 'key.postpone' : 'key.activate', key.kid))
+      // A postponement tells the webhooks, in the same write: the key's new plan and its deadline.
+      const events = step.action === 'postpone'
+        ? [newEvent('key.activation_delayed', tenantId, now, { ...keyData({ ...key, activateAt: step.activateAt }), activateBy: key.activateBy === undefined ? null : new Date(key.activateBy).toISOString(), actor: 'scheduler' })]
+        : []
+      const done = await store.moveActivation(tenantId, move, audit(step.action === 'postpone' ? 'key.postpone' : 'key.activate', key.kid), events)
       if (!done) {
         next = now
         continue

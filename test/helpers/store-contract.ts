@@ -4,6 +4,7 @@ import type { RateCount, RateCounter } from '../../src/store/rate-counter.js'
 import type { Store } from '../../src/store/store.js'
 import type { ApiKeyRecord, AuditEntry, KeyVersion, Tenant } from '../../src/types.js'
 import { verifierStoreContract } from './verifier-store-contract.js'
+import { eventStoreContract } from './event-store-contract.js'
 
 export interface StoreFixture {
   store: Store
@@ -486,4 +487,5 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
   })
 
   verifierStoreContract(t, makeStore)
+  eventStoreContract(t, makeStore)
 }

@@ -6,6 +6,7 @@ import auditRoutes from './audit.js'
 import keyRoutes from './keys.js'
 import tenantRoutes from './tenants.js'
 import verifierRoutes from './verifiers.js'
+import webhookRoutes from './webhooks.js'
 
 export default async function adminRoutes (app: FastifyInstance) {
   const adminToken = app.tokenmint.config.adminToken
@@ -28,4 +29,5 @@ export default async function adminRoutes (app: FastifyInstance) {
   await app.register(keyRoutes)
   await app.register(auditRoutes)
   await app.register(verifierRoutes)
+  await app.register(webhookRoutes)
 }

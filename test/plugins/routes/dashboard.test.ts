@@ -8,7 +8,8 @@ import { chromium, type Page } from 'playwright-core'
 import t, { type Test } from 'tap'
 import { describeProfiles } from '../../../src/profiles/index.js'
 import { PROFILE_NAMES } from '../../../src/types.js'
-import { ADMIN_TOKEN, build } from '../../helpers/build.js'
+import { ADMIN_TOKEN, build, FakeClock } from '../../helpers/build.js'
+import { startReceiver } from '../../helpers/webhook-receiver.js'
 import { adminHeaders, issue } from '../../helpers/tenants.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -438,5 +439,52 @@ t.test('the Verifiers panel lists who fetched the JWKS, and a gated pending key 
   await page.locator(`.tl-row[data-kid="${pendingKid}"] .tl-propagation`, { hasText: '1 of 2 verifiers have it' }).waitFor()
   t.match(await page.locator('table.verifiers tbody tr').first().innerText(), pendingKid, 'the verifier that fetched again holds the new kid')
   await page.locator('#verifiers').screenshot({ path: join(SCREENSHOTS, 'dashboard-verifiers.png') })
+  t.same(consoleErrors, [])
+})
+
+t.test('an operator sees webhooks and their deliveries, sends a test event and retries a failed delivery, in Chromium', async t => {
+  const clock = new FakeClock(Date.now())
+  const { app, url } = await build(t, { listen: true, clock, env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_SCHEDULE: '1' } })
+  const receiver = await startReceiver(t)
+  receiver.answer = () => 500
+  const created = await app.inject({ method: 'POST', url: '/v1/admin/webhooks', headers: adminHeaders, payload: { url: receiver.url, events: ['*'], description: 'chat ops' } })
+  t.equal(created.statusCode, 201)
+  const webhookId = created.json().id as string
+  const { page, consoleErrors } = await openBrowser(t, url, { width: 1360, height: 900 })
+  await page.goto(`${url}/admin`)
+  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('button', { name: 'Webhooks' }).click()
+  const card = page.locator(`[data-webhook="${webhookId}"]`)
+  await card.waitFor()
+  t.match(await card.innerText(), receiver.url)
+  t.match(await card.innerText(), 'chat ops')
+  t.match(await card.innerText(), 'No deliveries yet.')
+
+  await card.getByRole('button', { name: 'Send test event' }).click()
+  t.match(await page.locator('#messages').innerText(), 'webhook.test')
+  await app.tokenmint.deliveries.tick()
+  await card.getByRole('button', { name: 'Refresh' }).click()
+  const row = card.locator('tr[data-status="pending"]')
+  await row.waitFor()
+  t.match(await row.innerText(), /webhook\.test[\s\S]*pending[\s\S]*1[\s\S]*HTTP 500/, 'status, attempts and the last answer')
+
+  clock.advance(1000)
+  await app.tokenmint.deliveries.tick()
+  await card.getByRole('button', { name: 'Refresh' }).click()
+  const failed = card.locator('tr[data-status="failed"]')
+  await failed.waitFor()
+  t.equal(await failed.locator('.attempts').innerText(), '2')
+  await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-webhooks.png') })
+
+  receiver.answer = () => 204
+  await failed.getByRole('button', { name: 'Retry' }).click()
+  await card.locator('tr[data-status="pending"]').waitFor()
+  await app.tokenmint.deliveries.tick()
+  await card.getByRole('button', { name: 'Refresh' }).click()
+  const delivered = card.locator('tr[data-status="delivered"]')
+  await delivered.waitFor()
+  t.equal(await delivered.locator('.attempts').innerText(), '3')
+  t.equal(new Set(receiver.received.map(d => d.headers['webhook-id'])).size, 1, 'every attempt with the same webhook-id')
   t.same(consoleErrors, [])
 })

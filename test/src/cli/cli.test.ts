@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { run } from '../../../src/cli/program.js'
 import { ADMIN_TOKEN, build } from '../../helpers/build.js'
+import { startReceiver } from '../../helpers/webhook-receiver.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const MAIN = join(ROOT, 'src/cli/main.ts')
@@ -62,7 +63,8 @@ const COMMANDS: Record<string, string[]> = {
   rotation: ['set', 'clear'],
   token: ['issue', 'verify'],
   audit: [],
-  verifiers: ['list']
+  verifiers: ['list'],
+  webhooks: ['create', 'list', 'delete', 'test', 'deliveries', 'retry']
 }
 
 const payloadOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'))
@@ -422,4 +424,31 @@ t.test('verifiers list shows who fetched the JWKS; keys rotate --wait-for-verifi
   const usage = await cli(env, 'keys', 'rotate', 'gated', '--max-delay', '600')
   t.equal(usage.code, 2)
   t.equal(usage.stderr, 'error: --max-delay needs --wait-for-verifiers\n')
+})
+
+t.test('webhooks: create shows the secret once, test delivers, deliveries lists it, retry refuses a delivered one, delete', async t => {
+  const { url, app } = await build(t, { listen: true, env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE: 'true' } })
+  const env = { TOKENMINT_URL: url, TOKENMINT_ADMIN_TOKEN: ADMIN_TOKEN }
+  const receiver = await startReceiver(t)
+  const created = await cli(env, 'webhooks', 'create', receiver.url, '--events', 'webhook.test,key.created', '--description', 'ops')
+  t.equal(created.code, 0, created.stderr)
+  t.match(created.stdout, /created webhook (wh_\S+) → /)
+  const id = /created webhook (wh_\S+)/.exec(created.stdout)?.[1] as string
+  const secret = shownOnce(created.stdout + created.stderr)
+  t.match(secret, /^whsec_/)
+  const listed = await cli(env, 'webhooks', 'list')
+  t.match(listed.stdout, id)
+  t.notMatch(listed.stdout, secret.slice(6))
+  t.equal((await cli(env, 'webhooks', 'test', id)).code, 0)
+  await app.tokenmint.deliveries.tick()
+  t.ok(receiver.verify(secret, await receiver.next(d => d.json.type === 'webhook.test')))
+  const deliveries = await cli(env, '--json', 'webhooks', 'deliveries', id, '--status', 'delivered')
+  const [delivery] = JSON.parse(deliveries.stdout).items
+  t.match(delivery, { type: 'webhook.test', status: 'delivered', attempts: 1 })
+  const retried = await cli(env, 'webhooks', 'retry', id, delivery.id)
+  t.equal(retried.code, 1)
+  t.match(retried.stderr, /409 CONFLICT/)
+  t.equal((await cli(env, 'webhooks', 'deliveries', id, '--status', 'nope')).code, 2)
+  t.equal((await cli(env, 'webhooks', 'delete', id)).code, 0)
+  t.match((await cli(env, 'webhooks', 'list')).stdout, 'no webhooks')
 })
