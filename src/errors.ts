@@ -22,6 +22,9 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'STORE_UNAVAILABLE'
   | 'INTERNAL'
+  | 'CREDENTIAL_NOT_FOUND'
+  | 'TOO_MANY_FAILURES'
+  | 'CSRF_FAILED'
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -44,7 +47,10 @@ const STATUS: Record<ErrorCode, number> = {
   METHOD_NOT_ALLOWED: 405,
   RATE_LIMITED: 429,
   STORE_UNAVAILABLE: 503,
-  INTERNAL: 500
+  INTERNAL: 500,
+  CREDENTIAL_NOT_FOUND: 404,
+  TOO_MANY_FAILURES: 429,
+  CSRF_FAILED: 403
 }
 
 const TITLE: Record<number, string> = {
