@@ -55,6 +55,10 @@ export interface Config {
   embedded: boolean
   /** Set when the admin token was generated for this process and must be shown once. */
   generatedAdminToken: boolean
+  /** Failed admin authentications one client address may make in 60 s; more answer 429. */
+  authFailuresMax: number
+  /** Longest life of a dashboard session, seconds. */
+  sessionTtl: number
 }
 
 export class ConfigError extends Error {
@@ -194,6 +198,8 @@ export function loadConfig (env: Env = process.env): Config {
     keyringMaxRetired: integer(env, 'KEYRING_MAX_RETIRED', 20, 0, 10_000),
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36_500),
     embedded,
-    generatedAdminToken
+    generatedAdminToken,
+    authFailuresMax: integer(env, 'AUTH_FAILURES_MAX', 20, 1, 1_000_000),
+    sessionTtl: integer(env, 'SESSION_TTL', 8 * 3600, 60, 30 * 86400)
   }
 }

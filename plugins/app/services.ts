@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Registry } from 'prom-client'
+import { Authenticator } from '../../src/access/authenticator.js'
+import { CredentialService } from '../../src/access/credential-service.js'
 import { AdminService } from '../../src/admin-service.js'
 import { TenantCache } from '../../src/cache/tenant-cache.js'
 import type { Config } from '../../src/config.js'
@@ -11,6 +13,7 @@ import { RotationScheduler } from '../../src/rotation-scheduler.js'
 import type { Store } from '../../src/store/store.js'
 import { TenantRuntime } from '../../src/tenant-runtime.js'
 import type { Clock } from '../../src/types.js'
+import type { DeclaredAction } from '../routes/admin/guard.js'
 
 /** Store calls timed for metrics; 'ping' is the store.ready() round trip made at each scrape. */
 export const STORE_OPERATIONS = ['getSnapshot', 'getVersion', 'ping'] as const
@@ -38,6 +41,11 @@ export interface Services {
   keygen: KeygenPool
   scheduler: RotationScheduler
   clock: Clock
+  /** Who an admin credential stands for (ADMIN_TOKEN, scoped credentials, sessions). */
+  authenticator: Authenticator
+  credentials: CredentialService
+  /** Every admin route with the action it declares, as registered (the permission tests enumerate them). */
+  adminRoutes: Array<{ method: string, url: string, action: DeclaredAction }>
 }
 
 declare module 'fastify' {
@@ -90,12 +98,21 @@ export default fp(async function services (app: FastifyInstance, options: Servic
       metrics.keyRotated('scheduled')
     }
   })
-  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, clock })
+  const authenticator = new Authenticator({
+    store,
+    adminToken: config.adminToken,
+    clock,
+    ttlMs: config.cacheTtlMs,
+    onTouchError: err => app.log.warn({ err }, 'recording the last use of a credential failed')
+  })
+  const credentials = new CredentialService(store, clock)
+  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, clock, authenticator, credentials, adminRoutes: [] })
   if (options.scheduler) app.addHook('onReady', async () => scheduler.start())
   app.addHook('onClose', async () => {
     await scheduler.stop()
     await keygen.close()
     cache.close()
+    authenticator.close()
     await store.close()
   })
 }, { name: 'services' })

@@ -299,6 +299,8 @@ export class MemoryStore implements Store {
     const now = this.clock()
     let window = this.failureWindows.get(key)
     if (window === undefined || window.until <= now) {
+      // Windows that ended are dropped now and then, so that addresses seen once do not pile up.
+      if (this.failureWindows.size >= 10_000) for (const [k, w] of this.failureWindows) if (w.until <= now) this.failureWindows.delete(k)
       window = { current: 0, until: now + windowMs }
       this.failureWindows.set(key, window)
     }
