@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import type { Registry } from 'prom-client'
 import { Authenticator } from '../../src/access/authenticator.js'
 import { CredentialService } from '../../src/access/credential-service.js'
+import { SessionService } from '../../src/access/session-service.js'
 import { AdminService } from '../../src/admin-service.js'
 import { TenantCache } from '../../src/cache/tenant-cache.js'
 import type { Config } from '../../src/config.js'
@@ -44,6 +45,7 @@ export interface Services {
   /** Who an admin credential stands for (ADMIN_TOKEN, scoped credentials, sessions). */
   authenticator: Authenticator
   credentials: CredentialService
+  sessions: SessionService
   /** Every admin route with the action it declares, as registered (the permission tests enumerate them). */
   adminRoutes: Array<{ method: string, url: string, action: DeclaredAction }>
 }
@@ -106,7 +108,8 @@ export default fp(async function services (app: FastifyInstance, options: Servic
     onTouchError: err => app.log.warn({ err }, 'recording the last use of a credential failed')
   })
   const credentials = new CredentialService(store, clock)
-  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, clock, authenticator, credentials, adminRoutes: [] })
+  const sessions = new SessionService(store, sealer, clock, config.sessionTtl, config.adminToken)
+  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, clock, authenticator, credentials, sessions, adminRoutes: [] })
   if (options.scheduler) app.addHook('onReady', async () => scheduler.start())
   app.addHook('onClose', async () => {
     await scheduler.stop()

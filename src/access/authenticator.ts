@@ -1,9 +1,10 @@
 // Turns a presented admin credential (ADMIN_TOKEN or tmo_<id>_<secret>) into the principal it stands for.
-import { safeEqual } from '../api-keys.js'
+import { constantTimeEqual, safeEqual } from '../api-keys.js'
 import type { Store } from '../store/store.js'
 import type { Clock } from '../types.js'
 import { ROOT, type Principal } from './authorize.js'
 import { credentialValid, parseCredential, type CredentialRecord } from './credentials.js'
+import { rootBinding } from './session-service.js'
 import type { SessionRecord } from './sessions.js'
 
 /** lastUsedAt is written at most this often per credential and instance. */
@@ -41,6 +42,7 @@ export class Authenticator {
   private readonly touched = new Map<string, number>()
   private generation = 0
   private readonly unsubscribe: () => void
+  private readonly rootBinding: string
 
   constructor (options: AuthenticatorOptions) {
     this.store = options.store
@@ -48,6 +50,7 @@ export class Authenticator {
     this.clock = options.clock
     this.ttlMs = options.ttlMs
     this.onTouchError = options.onTouchError
+    this.rootBinding = rootBinding(options.adminToken)
     this.unsubscribe = this.store.onChange(tenant => {
       if (tenant === '' || tenant === '*') this.forget()
     })
@@ -78,6 +81,7 @@ export class Authenticator {
   async session (id: string): Promise<SessionRecord | undefined> {
     const record = await this.cached(this.sessions, id, async () => await this.store.getSession(id))
     if (record === undefined || this.clock() >= record.expiresAt) return undefined
+    if (record.root !== undefined && !constantTimeEqual(record.root, this.rootBinding)) return undefined
     const credentialId = record.principal.credentialId
     if (credentialId !== undefined && await this.liveCredential(credentialId) === undefined) return undefined
     return record

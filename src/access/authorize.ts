@@ -12,8 +12,9 @@ export interface Principal {
   tenants: string[] | null
   /** The credential behind it (absent for root and single sign-on); a deleted credential ends its sessions. */
   credentialId?: string
-  /** Set when the request came with the session cookie. */
+  /** Set when the request came with the session cookie: the session and when it ends (epoch ms). */
   sessionId?: string
+  sessionExpiresAt?: number
 }
 
 export const ROOT: Principal = Object.freeze({ id: 'root', name: 'root', role: 'admin', tenants: null })

@@ -43,3 +43,15 @@ export const CredentialParamsSchema = Type.Object({ id: Type.String({ pattern: C
 
 export const WhoamiSchema = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, tenants: Tenants })
 export type Whoami = Static<typeof WhoamiSchema>
+
+export const SessionOpenSchema = Type.Object({
+  token: Type.String({ minLength: 1, maxLength: 512, description: 'ADMIN_TOKEN or a scoped credential' })
+}, { additionalProperties: false })
+export type SessionOpen = Static<typeof SessionOpenSchema>
+
+export const SessionOpenedSchema = Type.Object({
+  ...WhoamiSchema.properties,
+  expiresAt: Type.String(),
+  csrfToken: Type.String({ description: 'Send it as x-csrf-token with every write made with the session cookie; shown once' })
+})
+export type SessionOpened = Static<typeof SessionOpenedSchema>

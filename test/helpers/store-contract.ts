@@ -531,7 +531,7 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     t.teardown(async () => { await store.close() })
     const other = peer === undefined ? store : await peer()
     if (other !== store) t.teardown(async () => { await other.close() })
-    const session: SessionRecord = { id: 'sid-1', principal: { id: 'root', name: 'root', role: 'admin', tenants: null }, csrfHash: 'ef'.repeat(32), expiresAt: T0 + 3600_000 }
+    const session: SessionRecord = { id: 'sid-1', principal: { id: 'root', name: 'root', role: 'admin', tenants: null }, expiresAt: T0 + 3600_000 }
     await store.putSession(session, 3600_000)
     t.same(await other.getSession('sid-1'), session)
     t.equal(await other.getSession('sid-2'), undefined)

@@ -29,7 +29,7 @@ declare module 'fastify' {
 }
 
 /** The OpenAPI security of every admin route: a bearer credential, or the dashboard session cookie. */
-export const ADMIN_SECURITY = [{ adminToken: [] }]
+export const ADMIN_SECURITY: Array<Record<string, string[]>> = [{ adminToken: [] }, { sessionCookie: [] }]
 
 const KNOWN_ACTIONS: ReadonlySet<string> = new Set(ACTIONS)
 

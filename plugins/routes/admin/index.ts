@@ -4,11 +4,12 @@ import auditRoutes from './audit.js'
 import credentialRoutes from './credentials.js'
 import { createGuard, declaredActions } from './guard.js'
 import keyRoutes from './keys.js'
+import sessionRoutes, { sessionOf } from './session.js'
 import tenantRoutes from './tenants.js'
 
 export default async function adminRoutes (app: FastifyInstance) {
   app.addHook('onRoute', declaredActions(app.tokenmint.adminRoutes))
-  const guard = createGuard(app, async () => undefined)
+  const guard = createGuard(app, sessionOf(app))
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.signIn === true) return
     await guard.authenticate(request, reply)
@@ -30,4 +31,5 @@ export default async function adminRoutes (app: FastifyInstance) {
   await app.register(keyRoutes)
   await app.register(auditRoutes)
   await app.register(credentialRoutes)
+  await app.register(sessionRoutes, { guard })
 }

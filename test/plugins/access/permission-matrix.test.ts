@@ -5,7 +5,7 @@ import type { Role } from '../../../src/access/actions.js'
 import { ADMIN_TOKEN, build } from '../../helpers/build.js'
 import { createCredential, requestAs } from '../../helpers/access.js'
 import { es256Tenant } from '../../helpers/key-lifecycle.js'
-import { createApiKey, adminHeaders } from '../../helpers/tenants.js'
+import { adminHeaders, createApiKey } from '../../helpers/tenants.js'
 
 type Who = 'root' | Role
 const WHO: Who[] = ['root', 'admin', 'operator', 'tenant-admin', 'auditor']
@@ -17,6 +17,8 @@ interface Target {
   apiKeyId: string
   credentialId: string
   fresh: string
+  /** The token the case's principal presents. */
+  token: string
 }
 
 interface Row {
@@ -62,7 +64,10 @@ const TABLE: Row[] = [
   { route: 'POST /v1/admin/credentials', request: () => ({ url: '/v1/admin/credentials', payload: { name: 'n', role: 'auditor' } }), status: adminsOnly(201), namesTenant: false },
   { route: 'GET /v1/admin/credentials', request: () => ({ url: '/v1/admin/credentials' }), status: { ...adminsOnly(200), auditor: 200 }, namesTenant: false },
   { route: 'DELETE /v1/admin/credentials/:id', request: x => ({ url: `/v1/admin/credentials/${x.credentialId}` }), status: adminsOnly(204), namesTenant: false },
-  { route: 'GET /v1/admin/whoami', request: () => ({ url: '/v1/admin/whoami' }), status: all(200), namesTenant: false }
+  { route: 'GET /v1/admin/whoami', request: () => ({ url: '/v1/admin/whoami' }), status: all(200), namesTenant: false },
+  { route: 'POST /v1/admin/session', request: x => ({ url: '/v1/admin/session', payload: { token: x.token } }), status: all(200), namesTenant: false },
+  { route: 'GET /v1/admin/session', name: 'a bearer credential has no session', request: () => ({ url: '/v1/admin/session' }), status: all(404), namesTenant: false },
+  { route: 'DELETE /v1/admin/session', request: () => ({ url: '/v1/admin/session' }), status: all(204), namesTenant: false }
 ]
 
 let serial = 0
@@ -72,15 +77,15 @@ async function setUp (app: FastifyInstance, who: Who): Promise<{ token: string, 
   const target = async (tenant: string): Promise<Target> => {
     const res = await app.inject({ method: 'POST', url: '/v1/admin/tenants', headers: adminHeaders, payload: es256Tenant(tenant, { name: tenant }) })
     if (res.statusCode !== 201) throw new Error(res.body)
-    await createApiKey(app, tenant)
-    const keys = await app.inject({ method: 'GET', url: `/v1/admin/tenants/${tenant}/api-keys`, headers: adminHeaders })
-    const spare = await createCredential(app, 'auditor')
-    return { tenant, kid: res.json().activeKid, apiKeyId: keys.json().items[0].id, credentialId: spare.id, fresh: `new-${n}` }
+    // tm_<tenant>_<id>_<secret>
+    const apiKeyId = (await createApiKey(app, tenant)).split('_')[2]
+    return { tenant, kid: res.json().activeKid, apiKeyId, credentialId: spare.id, fresh: `new-${n}`, token: '' }
   }
+  const spare = await createCredential(app, 'auditor')
   const inside = await target(`in-${n}`)
   const outside = await target(`out-${n}`)
   const token = who === 'root' ? ADMIN_TOKEN : (await createCredential(app, who, who === 'tenant-admin' ? [inside.tenant] : undefined)).token
-  return { token, inside, outside }
+  return { token, inside: { ...inside, token }, outside: { ...outside, token } }
 }
 
 const methodOf = (route: string): string => route.split(' ')[0]
@@ -99,8 +104,9 @@ t.test('the permission matrix: exact statuses for every route, role and scope', 
   let cases = 0
   for (const row of TABLE) {
     for (const who of WHO) {
+      // One set-up serves both scopes: a case acts on its own tenant only.
+      const { token, inside, outside } = await setUp(app, who)
       for (const scope of row.namesTenant ? ['inside', 'outside'] as const : ['inside'] as const) {
-        const { token, inside, outside } = await setUp(app, who)
         const { url, payload } = row.request(scope === 'inside' ? inside : outside)
         const res = await requestAs(app, token, methodOf(row.route), url, payload)
         const expected = scope === 'outside' && who === 'tenant-admin' ? 404 : row.status[who]
