@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { MemoryStore } from '../../../src/store/memory-store.js'
 import { ADMIN_TOKEN, build, FakeClock, storeReady } from '../../helpers/build.js'
 import { startRedis, uniquePrefix } from '../../helpers/redis-server.js'
+import { createTenant } from '../../helpers/tenants.js'
 
 const attempt = async (app: FastifyInstance, address: string, token: string) =>
   await app.inject({ method: 'GET', url: '/v1/admin/whoami', remoteAddress: address, headers: { authorization: `Bearer ${token}` } })
@@ -33,6 +34,10 @@ t.test('more than AUTH_FAILURES_MAX failures from one address, on any instance, 
   t.equal((await attempt(a.app, '10.0.0.2', ADMIN_TOKEN)).statusCode, 200, 'another address is not limited')
   t.equal((await attempt(b.app, '10.0.0.1', ADMIN_TOKEN)).statusCode, 429, 'a success elsewhere resets nothing')
   t.equal((await a.app.inject({ method: 'GET', url: '/healthz', remoteAddress: '10.0.0.1' })).statusCode, 200, 'only admin authentication is limited')
+  // Issuance never passes through the admin guard: a tenant backend behind the blocked address still issues.
+  const tenant = await createTenant(a.app, { id: 'issuing', profile: 'smooch' })
+  const issued = await a.app.inject({ method: 'POST', url: '/v1/tenants/issuing/tokens', remoteAddress: '10.0.0.1', headers: { authorization: `Bearer ${tenant.apiKey}` }, payload: { userId: 'u1' } })
+  t.equal(issued.statusCode, 201, issued.body)
 })
 
 t.test('the limit ends with its 60 s window; a request with no credential at all is no failure', async t => {
