@@ -271,6 +271,13 @@ async function main (): Promise<number> {
             fail(users, (err as Error).message)
           }
         }
+        const adminTargets = tokenmintTargets.filter(t => t.startsWith('tm-admin-'))
+        if (adminTargets.length > 0 && ctx.single.HS256 !== undefined) {
+          const scoped = await call(tokenmint.baseUrl, 'POST', '/v1/admin/credentials', { token: tokenmint.adminToken, body: { name: 'bench operator', role: 'operator' } })
+          const scopedToken = (scoped.body as { token?: unknown } | undefined)?.token
+          if (scoped.status !== 201 || typeof scopedToken !== 'string') fail(adminTargets, `POST /v1/admin/credentials → ${scoped.status} ${scoped.text.slice(0, 200)}`)
+          else ctx.admin = { rootToken: tokenmint.adminToken, scopedToken }
+        }
         if (tokenmintTargets.includes('tm-jwks') && ctx.single.RS256 !== undefined) {
           const jwks = await call(tokenmint.baseUrl, 'GET', `/v1/tenants/${ctx.single.RS256.id}/jwks.json`)
           const keys = (jwks.body as { keys?: unknown[] } | undefined)?.keys

@@ -5,6 +5,7 @@ import { openStore } from '../src/store/open-store.js'
 import type { Store } from '../src/store/store.js'
 import type { Clock } from '../src/types.js'
 import metrics, { createMetrics } from './app/metrics.js'
+import sessionJwt from './external/session-jwt.js'
 import docs from './external/swagger.js'
 import drain, { serverResponses } from './app/drain.js'
 import jsonBody from './app/json-body.js'
@@ -72,6 +73,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(drain, { responses })
   await app.register(services, { config, store, metrics: createMetrics(config), clock, scheduler: options.scheduler ?? true })
   await app.register(metrics)
+  await app.register(sessionJwt)
   await app.register(docs)
   await app.register(healthRoutes)
   await app.register(jwksRoutes)

@@ -14,6 +14,7 @@ import { TENANT_ID_PATTERN } from './schemas/common.js'
 import type { ApiKeyCreated, ApiKeyView, AuditView, KeyCreate, KeyCreated, KeyRevoked, KeyRotated, KeyView, RotateInput } from './schemas/keys.js'
 import type { RotationInput, TenantCreate, TenantPatch, TenantView } from './schemas/tenant.js'
 import type { AppendKeyOptions, ListAuditOptions, Store } from './store/store.js'
+import { decodeCursor, encodeCursor } from './store/common.js'
 import { parseTime } from './time.js'
 import { GATE_LOOKAHEAD_MS, gateOf, verifierCounts } from './verifiers/propagation.js'
 import { keyData, newEvent, type EventType, type OutboxEvent } from './webhooks/events.js'
@@ -25,6 +26,8 @@ export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { max: 6000, timeWindow: '1 m
 /** Who did it and from where, for the audit log. */
 export interface Actor {
   actor: string
+  /** The actor in words, as the audit log shows it (actorName). */
+  actorName?: string
   ip: string
 }
 
@@ -66,6 +69,7 @@ export class AdminService {
 
   private audit (who: Actor, action: string, tenant: string, kid?: string): AuditEntry {
     const entry: AuditEntry = { at: this.clock(), actor: who.actor, action, tenant, ip: who.ip }
+    if (who.actorName !== undefined) entry.actorName = who.actorName
     if (kid !== undefined) entry.kid = kid
     return entry
   }
@@ -210,14 +214,28 @@ export class AdminService {
     return tenantView(await this.snapshot(tenantId), this.jwksMaxAge, this.clock())
   }
 
-  async listTenants (cursor: string | undefined, limit: number): Promise<Page<TenantView>> {
-    const page = await this.store.listTenants({ cursor, limit })
+  /** Tenants by id; with `scope` (a tenant-admin's tenants), only those that exist among them. */
+  async listTenants (cursor: string | undefined, limit: number, scope: readonly string[] | null = null): Promise<Page<TenantView>> {
+    const page = scope === null ? await this.store.listTenants({ cursor, limit }) : await this.scopedTenants(scope, cursor, limit)
     const now = this.clock()
     // The list carries tenant records only; the active key is shown on the single-tenant read.
     return {
       items: page.items.map(tenant => tenantView({ tenant, keys: [], apiKeys: [], version: 0 }, this.jwksMaxAge, now)),
       nextCursor: page.nextCursor
     }
+  }
+
+  private async scopedTenants (scope: readonly string[], cursor: string | undefined, limit: number): Promise<Page<Tenant>> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor)
+    const ids = [...new Set(scope)].filter(id => after === undefined || id > after).sort()
+    const items: Tenant[] = []
+    for (const id of ids) {
+      const snapshot = await this.store.getSnapshot(id)
+      if (snapshot === undefined) continue
+      if (items.length === limit) return { items, nextCursor: encodeCursor(items[items.length - 1].id) }
+      items.push(snapshot.tenant)
+    }
+    return { items, nextCursor: null }
   }
 
   async patchTenant (tenantId: string, patch: TenantPatch, who: Actor): Promise<TenantView> {
@@ -438,8 +456,9 @@ export class AdminService {
   }
 
   /** One page of the audit log, newest first; `since` is ISO 8601 or Unix seconds. */
-  async listAudit (query: { tenant?: string, since?: string | number, cursor?: string, limit: number }): Promise<Page<AuditView>> {
-    const options: ListAuditOptions = { tenant: query.tenant, cursor: query.cursor, limit: query.limit }
+  async listAudit (query: { tenant?: string, actor?: string, since?: string | number, cursor?: string, limit: number }, scope: readonly string[] | null = null): Promise<Page<AuditView>> {
+    const options: ListAuditOptions = { tenant: query.tenant, actor: query.actor, cursor: query.cursor, limit: query.limit }
+    if (scope !== null) options.tenants = scope
     if (query.since !== undefined) options.since = parseTime(query.since, '/since')
     const page = await this.store.listAudit(options)
     return { items: page.items.map(auditView), nextCursor: page.nextCursor }

@@ -57,4 +57,5 @@ export function keyViews (keys: KeyVersion[], policy: TokenPolicy, jwksMaxAge: n
 
 export const apiKeyView = (record: ApiKeyRecord): ApiKeyView => ({ id: record.id, name: record.name, createdAt: iso(record.createdAt) })
 
-export const auditView = (entry: AuditEntry): AuditView => ({ ...entry, at: iso(entry.at) })
+/** An entry written before actors had names shows its actor as its name. */
+export const auditView = (entry: AuditEntry): AuditView => ({ ...entry, actorName: entry.actorName ?? entry.actor, at: iso(entry.at) })

@@ -67,6 +67,10 @@ export interface Config {
   webhookAllowHttp: boolean
   /** Webhook URLs may point at loopback, private, link-local and unspecified addresses (tests, private networks). */
   webhookAllowPrivate: boolean
+  /** Failed admin authentications one client address may make in 60 s; more answer 429. */
+  authFailuresMax: number
+  /** Longest life of a dashboard session, seconds. */
+  sessionTtl: number
 }
 
 export class ConfigError extends Error {
@@ -230,6 +234,8 @@ export function loadConfig (env: Env = process.env): Config {
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
     webhookRetrySchedule: retrySchedule(env),
     webhookAllowHttp: flag(env, 'WEBHOOK_ALLOW_HTTP'),
-    webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE')
+    webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE'),
+    authFailuresMax: integer(env, 'AUTH_FAILURES_MAX', 20, 1, 1_000_000),
+    sessionTtl: integer(env, 'SESSION_TTL', 8 * 3600, 60, 30 * 86400)
   }
 }

@@ -25,6 +25,9 @@ export type ErrorCode =
   | 'WEBHOOK_URL_FORBIDDEN'
   | 'WEBHOOK_NOT_FOUND'
   | 'DELIVERY_NOT_FOUND'
+  | 'CREDENTIAL_NOT_FOUND'
+  | 'TOO_MANY_FAILURES'
+  | 'CSRF_FAILED'
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -50,7 +53,10 @@ const STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
   WEBHOOK_URL_FORBIDDEN: 400,
   WEBHOOK_NOT_FOUND: 404,
-  DELIVERY_NOT_FOUND: 404
+  DELIVERY_NOT_FOUND: 404,
+  CREDENTIAL_NOT_FOUND: 404,
+  TOO_MANY_FAILURES: 429,
+  CSRF_FAILED: 403
 }
 
 const TITLE: Record<number, string> = {

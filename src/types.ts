@@ -96,6 +96,8 @@ export interface AuditEntry {
   /** Epoch ms. */
   at: number
   actor: string
+  /** Who the actor is, in words (a credential's name, a single-sign-on user's email); entries before it have none. */
+  actorName?: string
   action: string
   tenant: string
   kid?: string

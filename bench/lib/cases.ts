@@ -19,6 +19,8 @@ export const BASELINES: Record<BaselineId, { label: string, script: string, args
 export interface TargetContext {
   single: Partial<Record<BenchAlg, BenchTenant>>
   many: BenchTenant[]
+  /** The admin case: ADMIN_TOKEN and a scoped operator credential, both reading the HS256 tenant. */
+  admin?: { rootToken: string, scopedToken: string }
 }
 
 export interface TargetDef {
@@ -70,6 +72,12 @@ function jwksRequest (ctx: TargetContext): LoadRequest {
   return { method: 'GET', path, variants }
 }
 
+/** GET /v1/admin/tenants/<HS256 tenant> with one of the admin case's credentials. */
+const adminRead = (which: 'rootToken' | 'scopedToken') => (ctx: TargetContext): LoadRequest => {
+  if (ctx.admin === undefined) throw new Error('no admin credentials were set up')
+  return { method: 'GET', path: `/v1/admin/tenants/${tenantOf(ctx, 'HS256').id}`, headers: { authorization: `Bearer ${ctx.admin[which]}` } }
+}
+
 export const TARGETS: Record<string, TargetDef> = Object.fromEntries(([
   { id: 'tm-hs256', label: 'tokenmint HS256 (smooch)', server: 'tokenmint', needs: ['HS256'], request: tokenmintIssue('HS256') },
   { id: 'ceiling-hs256', label: BASELINES['ceiling-hs256'].label, server: 'ceiling-hs256', needs: [], request: baselineIssue },
@@ -90,7 +98,9 @@ export const TARGETS: Record<string, TargetDef> = Object.fromEntries(([
     needs: ['RS256'],
     request: jwksRequest
   },
-  { id: 'hello', label: BASELINES.hello.label, server: 'hello', needs: [], request: () => ({ method: 'GET', path: '/' }) }
+  { id: 'hello', label: BASELINES.hello.label, server: 'hello', needs: [], request: () => ({ method: 'GET', path: '/' }) },
+  { id: 'tm-admin-root', label: 'tokenmint GET admin tenant, ADMIN_TOKEN', server: 'tokenmint', needs: ['HS256'], request: adminRead('rootToken') },
+  { id: 'tm-admin-scoped', label: 'tokenmint GET admin tenant, scoped operator credential', server: 'tokenmint', needs: ['HS256'], request: adminRead('scopedToken') }
 ] satisfies TargetDef[]).map(t => [t.id, t]))
 
 export interface CaseDef { id: string, label: string, targets: string[] }
@@ -107,7 +117,8 @@ export const CASES: CaseDef[] = [
   { id: 'eddsa', label: 'EdDSA issuance', targets: ['tm-eddsa', 'async-eddsa'] },
   { id: 'jwks', label: 'JWKS GET', targets: ['tm-jwks', 'hello'] },
   { id: 'keygen', label: 'RS256 issuance while RSA-4096 keys are generated', targets: ['tm-rs256', 'tm-rs256-keygen'] },
-  { id: 'hello', label: 'hello GET', targets: ['hello'] }
+  { id: 'hello', label: 'hello GET', targets: ['hello'] },
+  { id: 'admin', label: 'admin route: ADMIN_TOKEN vs a scoped credential', targets: ['tm-admin-root', 'tm-admin-scoped'] }
 ]
 
 /** Pseudo-case: spawn-to-ready of tokenmint. */
@@ -155,6 +166,7 @@ export const CHECKS: Check[] = [
   { kind: 'ratio', id: 'es256-vs-async', label: 'ES256 vs async crypto.sign', numerator: 'tm-es256', denominator: 'async-es256', min: 0.75 },
   { kind: 'ratio', id: 'eddsa-vs-async', label: 'EdDSA vs async crypto.sign', numerator: 'tm-eddsa', denominator: 'async-eddsa', min: 0.75 },
   { kind: 'ratio', id: 'jwks-vs-hello', label: 'JWKS GET vs fastify hello', numerator: 'tm-jwks', denominator: 'hello', min: 0.90 },
+  { kind: 'ratio', id: 'admin-scoped-vs-root', label: 'admin GET, scoped credential vs ADMIN_TOKEN', numerator: 'tm-admin-scoped', denominator: 'tm-admin-root', min: 0.90 },
   { kind: 'p99-ratio', id: 'rs256-keygen-p99', label: `RS256 p99 during ${KEYGEN_PARALLEL} RSA-4096 generations vs idle`, numerator: 'tm-rs256-keygen', denominator: 'tm-rs256', max: 3 }
 ]
 

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, onRes
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type GaugeConfiguration } from 'prom-client'
 import { bearerToken, safeEqual } from '../../src/api-keys.js'
+import { METRICS_ROLES } from '../../src/access/actions.js'
 import { TokenmintError } from '../../src/errors.js'
 import { RequestHistogram, type HistogramSeries } from './request-histogram.js'
 import type { Config } from '../../src/config.js'
@@ -320,13 +321,15 @@ export default fp(async function metrics (app: FastifyInstance) {
   })
 
   // The metrics name every tenant and its volume: only METRICS_TOKEN or the admin credential may scrape them.
-  const { adminToken, metricsToken } = app.tokenmint.config
+  const { metricsToken } = app.tokenmint.config
+  const { authenticator } = app.tokenmint
   async function scraper (request: FastifyRequest): Promise<void> {
     const token = bearerToken(request.headers.authorization)
-    if (token === undefined) throw new TokenmintError('UNAUTHORIZED', 'a credential is missing (Authorization: Bearer <METRICS_TOKEN> or <ADMIN_TOKEN>)')
-    // Security: both compared in constant time, each whatever the other answered.
-    const admin = safeEqual(token, adminToken)
+    if (token === undefined) throw new TokenmintError('UNAUTHORIZED', 'a credential is missing (Authorization: Bearer <METRICS_TOKEN>, <ADMIN_TOKEN> or an admin credential)')
+    // Security: compared in constant time; the admin credential (ADMIN_TOKEN or a scoped one of an allowed role) is checked whatever this answered.
     const scrape = metricsToken !== undefined && safeEqual(token, metricsToken)
+    const principal = await authenticator.principal(token)
+    const admin = principal !== undefined && METRICS_ROLES.has(principal.role)
     if (!admin && !scrape) throw new TokenmintError('UNAUTHORIZED', 'the metrics credential is not valid')
   }
 

@@ -2,6 +2,9 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Registry } from 'prom-client'
+import { Authenticator } from '../../src/access/authenticator.js'
+import { CredentialService } from '../../src/access/credential-service.js'
+import { SessionService } from '../../src/access/session-service.js'
 import { AdminService } from '../../src/admin-service.js'
 import { TenantCache } from '../../src/cache/tenant-cache.js'
 import type { Config } from '../../src/config.js'
@@ -18,6 +21,7 @@ import { randomBytes } from 'node:crypto'
 import type { Clock } from '../../src/types.js'
 import { ActivationGate } from '../../src/verifiers/activation-gate.js'
 import { VerifierRecorder } from '../../src/verifiers/recorder.js'
+import type { DeclaredAction } from '../routes/admin/guard.js'
 
 /** Store calls timed for metrics; 'ping' is the store.ready() round trip made at each scrape. */
 export const STORE_OPERATIONS = ['getSnapshot', 'getVersion', 'ping'] as const
@@ -60,6 +64,12 @@ export interface Services {
   webhooks: WebhookService
   /** Delivers webhook events; runs on every instance from onReady to onClose. */
   deliveries: DeliveryWorker
+  /** Who an admin credential stands for (ADMIN_TOKEN, scoped credentials, sessions). */
+  authenticator: Authenticator
+  credentials: CredentialService
+  sessions: SessionService
+  /** Every admin route with the action it declares, as registered (the permission tests enumerate them). */
+  adminRoutes: Array<{ method: string, url: string, action: DeclaredAction }>
 }
 
 declare module 'fastify' {
@@ -153,7 +163,16 @@ export default fp(async function services (app: FastifyInstance, options: Servic
   store.onChange(() => { deliveries.wake() })
   if (config.webhookAllowHttp) app.log.warn('WEBHOOK_ALLOW_HTTP=true: webhooks may use plain http, so their events and signatures travel unencrypted')
   if (config.webhookAllowPrivate) app.log.warn('WEBHOOK_ALLOW_PRIVATE=true: webhooks may point at loopback, private and link-local addresses')
-  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, verifiers, gate, clock, webhooks, deliveries })
+  const authenticator = new Authenticator({
+    store,
+    adminToken: config.adminToken,
+    clock,
+    ttlMs: config.cacheTtlMs,
+    onTouchError: err => app.log.warn({ err }, 'recording the last use of a credential failed')
+  })
+  const credentials = new CredentialService(store, clock)
+  const sessions = new SessionService(store, sealer, clock, config.sessionTtl, config.adminToken)
+  app.decorate('tokenmint', { config, store, metrics, cache, admin, keygen, scheduler, verifiers, gate, clock, webhooks, deliveries, authenticator, credentials, sessions, adminRoutes: [] })
   app.addHook('onReady', async () => verifiers.start())
   if (options.scheduler) {
     app.addHook('onReady', async () => {
@@ -169,6 +188,7 @@ export default fp(async function services (app: FastifyInstance, options: Servic
     await verifiers.stop()
     await keygen.close()
     cache.close()
+    authenticator.close()
     await store.close()
   })
 }, { name: 'services' })

@@ -29,7 +29,8 @@ export default fp(async function docs (app: FastifyInstance) {
       },
       components: {
         securitySchemes: {
-          adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'An admin credential: ADMIN_TOKEN (root), or a scoped credential tmo_<id>_<secret>' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'tm_session', description: 'A dashboard session (POST /v1/admin/session); writes also need the x-csrf-token header' },
           apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key, tm_<tenant>_<id>_<secret>' }
         }
       }

@@ -1,11 +1,16 @@
-// The admin API client: fetch with the operator's bearer token; problem+json answers become ApiError.
+// The admin API client: fetch with the dashboard session cookie (HttpOnly, set by the server) and its CSRF token;
+// problem+json answers become ApiError. Nothing is kept in browser storage: the CSRF token and who is signed in live
+// in this page's memory, and a reload asks the server again (GET /v1/admin/session).
 
-const TOKEN_KEY = 'tokenmint.adminToken'
-
+/** Who is signed in (id, name, role, tenants) and the session's CSRF token; null when signed out. */
 export const session = {
-  get token () { return sessionStorage.getItem(TOKEN_KEY) },
-  set (token) { sessionStorage.setItem(TOKEN_KEY, token) },
-  clear () { sessionStorage.removeItem(TOKEN_KEY) }
+  current: null,
+  /** Whether the signed-in role may create and delete tenants (the roles table; the server decides in any case). */
+  can (action) {
+    const role = this.current?.role
+    if (action === 'tenants:create') return role === 'admin' || role === 'operator'
+    return role !== undefined
+  }
 }
 
 /** An error answer of the API, carrying its RFC 9457 problem details. */
@@ -20,14 +25,11 @@ export class ApiError extends Error {
 
 const seg = (value) => encodeURIComponent(value)
 
-/**
- * Calls the admin API. `token` defaults to the session's. Resolves with the parsed JSON body
- * (null for 204), or rejects with an ApiError.
- */
-export async function request (method, path, body, token = session.token) {
+/** Calls the admin API with the session cookie. Resolves with the parsed JSON body (null for 204), or rejects with an ApiError. */
+export async function request (method, path, body) {
   const headers = { accept: 'application/json, application/problem+json' }
-  if (token !== null && token !== undefined) headers.authorization = `Bearer ${token}`
-  const init = { method, headers, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' }
+  if (method !== 'GET' && session.current !== null) headers['x-csrf-token'] = session.current.csrfToken
+  const init = { method, headers, cache: 'no-store', credentials: 'same-origin', referrerPolicy: 'no-referrer' }
   if (body !== undefined) {
     headers['content-type'] = 'application/json'
     init.body = JSON.stringify(body)
@@ -55,8 +57,14 @@ export async function request (method, path, body, token = session.token) {
 
 /** The admin routes the dashboard uses. */
 export const api = {
-  listTenants: (cursor, limit = 50, token) =>
-    request('GET', `/tenants?limit=${limit}${cursor ? `&cursor=${seg(cursor)}` : ''}`, undefined, token),
+  openSession: (token) => request('POST', '/session', { token }),
+  currentSession: () => request('GET', '/session'),
+  endSession: () => request('DELETE', '/session'),
+  listCredentials: () => request('GET', '/credentials'),
+  createCredential: (body) => request('POST', '/credentials', body),
+  deleteCredential: (id) => request('DELETE', `/credentials/${seg(id)}`),
+  listTenants: (cursor, limit = 50) =>
+    request('GET', `/tenants?limit=${limit}${cursor ? `&cursor=${seg(cursor)}` : ''}`),
   getTenant: (id) => request('GET', `/tenants/${seg(id)}`),
   createTenant: (body) => request('POST', '/tenants', body),
   deleteTenant: (id) => request('DELETE', `/tenants/${seg(id)}`),

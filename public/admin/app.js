@@ -1,6 +1,7 @@
-// Dashboard entry: sign-in with the admin token (kept in sessionStorage), navigation and the tenant list.
+// Dashboard entry: sign-in through a session (an HttpOnly cookie; nothing in browser storage), navigation and the tenant list.
 import { api, session } from './api.js'
 import { showAudit } from './audit.js'
+import { showCredentials } from './credentials.js'
 import { h, replace } from './dom.js'
 import { clearMessages, onUnauthorized, showError, showNotice } from './messages.js'
 import { showTenant } from './tenant-detail.js'
@@ -14,9 +15,9 @@ const $ = (id) => document.getElementById(id)
 const state = { tenants: [], nextCursor: null, selected: null }
 
 function showView (name) {
-  for (const view of ['signin', 'tenants', 'audit', 'webhooks']) $(`${view}-view`).hidden = view !== name
+  for (const view of ['signin', 'tenants', 'audit', 'webhooks', 'credentials']) $(`${view}-view`).hidden = view !== name
   $('nav').hidden = name === 'signin'
-  for (const view of ['tenants', 'audit', 'webhooks']) {
+  for (const view of ['tenants', 'audit', 'webhooks', 'credentials']) {
     const button = $(`nav-${view}`)
     if (view === name) button.setAttribute('aria-current', 'page')
     else button.removeAttribute('aria-current')
@@ -27,9 +28,9 @@ function welcome () {
   replace($('tenant-pane'), h('div', { class: 'empty' },
     h('h2', {}, 'Tenants'),
     h('p', { class: 'muted' }, state.tenants.length === 0
-      ? 'No tenant yet. Create the first one.'
-      : 'Pick a tenant on the left to see its keys and API keys, or create a new one.'),
-    h('button', { type: 'button', class: 'primary', onclick: newTenant }, 'New tenant')))
+      ? (session.can('tenants:create') ? 'No tenant yet. Create the first one.' : 'No tenant to show.')
+      : `Pick a tenant on the left to see its keys and API keys${session.can('tenants:create') ? ', or create a new one' : ''}.`),
+    h('button', { type: 'button', class: 'primary platform-write', onclick: newTenant }, 'New tenant')))
 }
 
 const byId = (a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0
@@ -118,10 +119,18 @@ async function openAudit (tenant = '') {
   await showAudit($('audit-view'), { tenant, tenantIds: state.tenants.map(t => t.id) })
 }
 
-/** Checks the token against the API (one tenant page), then keeps it for this browser tab only. */
-async function signIn (token) {
-  const page = await api.listTenants(undefined, PAGE_SIZE, token)
-  session.set(token)
+async function openCredentials () {
+  clearMessages()
+  showView('credentials')
+  await showCredentials($('credentials-view'))
+}
+
+/** Shows the dashboard for the signed-in session: only what its role may do (the server decides in any case). */
+async function enter (current) {
+  session.current = current
+  document.body.dataset.role = current.role
+  $('whoami').textContent = `${current.name} · ${current.role}${current.tenants === null ? '' : ` (${current.tenants.join(', ')})`}`
+  const page = await api.listTenants(undefined, PAGE_SIZE)
   state.tenants = []
   mergeTenants(page.items)
   state.nextCursor = page.nextCursor
@@ -133,14 +142,17 @@ async function signIn (token) {
   $('tenant-search').focus()
 }
 
-/** Forgets the token and everything shown with it (one-time secrets included). */
+/** Forgets the session and everything shown with it (one-time secrets included). */
 function signOut () {
-  session.clear()
+  session.current = null
+  delete document.body.dataset.role
+  $('whoami').textContent = ''
   Object.assign(state, { tenants: [], nextCursor: null, selected: null })
   replace($('tenant-list'))
   replace($('tenant-pane'))
   replace($('audit-view'))
   replace($('webhooks-view'))
+  replace($('credentials-view'))
   $('token').value = ''
   showView('signin')
   $('token').focus()
@@ -155,18 +167,26 @@ $('signin-form').addEventListener('submit', async (event) => {
   const button = $('signin-submit')
   button.disabled = true
   try {
-    await signIn(token)
+    // The credential is sent once, to open the session; the page does not keep it.
+    $('token').value = ''
+    await enter(await api.openSession(token))
   } catch (err) {
     showError(err)
   } finally {
     button.disabled = false
   }
 })
-$('sign-out').addEventListener('click', () => {
+$('sign-out').addEventListener('click', async () => {
   clearMessages()
-  signOut()
-  showNotice('Signed out: the admin token was removed from this tab.')
+  try {
+    await api.endSession()
+    signOut()
+    showNotice('Signed out: the session is ended on every instance.')
+  } catch (err) {
+    showError(err)
+  }
 })
+$('nav-credentials').addEventListener('click', () => openCredentials())
 $('nav-tenants').addEventListener('click', () => {
   clearMessages()
   showView('tenants')
@@ -181,12 +201,7 @@ $('tenant-search').addEventListener('input', renderList)
 $('tenant-more').addEventListener('click', loadMore)
 $('new-tenant').addEventListener('click', newTenant)
 
-if (session.token !== null) {
-  signIn(session.token).catch(err => {
-    showError(err)
-    signOut()
-  })
-} else {
-  showView('signin')
-  $('token').focus()
-}
+// A reload keeps the session (its cookie): ask the server who it is and for its CSRF token again.
+api.currentSession().then(enter).catch(() => {
+  signOut()
+})

@@ -12,7 +12,7 @@ function auditTable (items) {
       h('td', {}, h('span', { class: 'action' }, entry.action)),
       h('td', {}, h('code', {}, entry.tenant)),
       h('td', {}, entry.kid === undefined ? '' : h('code', {}, entry.kid)),
-      h('td', {}, entry.actor),
+      h('td', { title: entry.actor }, entry.actorName ?? entry.actor),
       h('td', {}, entry.ip))))))
 }
 

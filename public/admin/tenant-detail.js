@@ -93,7 +93,7 @@ function keyTable (keys, onRevoke) {
         key.publicKeyPem === undefined ? null : copyButton(`Copy the public key of ${key.kid} (PEM)`, 'Copy PEM', key.publicKeyPem),
         key.state === 'revoked'
           ? null
-          : h('button', { type: 'button', class: 'danger small', 'aria-label': `Revoke key ${key.kid}`, onclick: () => onRevoke(key) }, 'Revoke')))))))
+          : h('button', { type: 'button', class: 'danger small write', 'aria-label': `Revoke key ${key.kid}`, onclick: () => onRevoke(key) }, 'Revoke')))))))
 }
 
 /** A small button that copies `value` and says so in its own status line. */
@@ -116,7 +116,7 @@ function apiKeyTable (items, onDelete) {
       h('td', {}, item.name),
       h('td', {}, h('code', {}, item.id)),
       h('td', {}, time(item.createdAt)),
-      h('td', {}, h('button', { type: 'button', class: 'danger small', 'aria-label': `Delete API key ${item.name}`, onclick: () => onDelete(item) }, 'Delete')))))))
+      h('td', {}, h('button', { type: 'button', class: 'danger small write', 'aria-label': `Delete API key ${item.name}`, onclick: () => onDelete(item) }, 'Delete')))))))
 }
 
 /**
@@ -193,7 +193,7 @@ export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}
   const importPem = h('textarea', { id: 'import-pem', rows: 4, spellcheck: 'false', 'data-path': '/privateKeyPem', placeholder: '-----BEGIN PRIVATE KEY-----' })
   const importAt = h('input', { id: 'import-activate-at', type: 'datetime-local', step: 1, 'data-path': '/activateAt' })
   const hs256 = tenant.alg === 'HS256'
-  const importForm = h('form', { class: 'card sub', id: 'import-form', 'aria-labelledby': 'import-title' },
+  const importForm = h('form', { class: 'card sub write', id: 'import-form', 'aria-labelledby': 'import-title' },
     h('h4', { id: 'import-title' }, 'Import key'),
     hs256
       ? [field('Key id', importKid, 'The key id the platform shows beside the secret.'), field('Secret', importSecret, 'As the platform\'s dashboard shows it.')]
@@ -240,7 +240,7 @@ export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}
   const prepublish = numberInput('rotate-prepublish', { 'data-path': '/prepublish', placeholder: 'JWKS max-age' })
   const waitForVerifiers = h('input', { id: 'rotate-wait', type: 'checkbox', 'data-path': '/waitForVerifiers' })
   const maxDelay = numberInput('rotate-max-delay', { 'data-path': '/maxDelay', placeholder: '86400' })
-  const rotateForm = h('form', { class: 'card sub', id: 'rotate-form', 'aria-labelledby': 'rotate-title' },
+  const rotateForm = h('form', { class: 'card sub write', id: 'rotate-form', 'aria-labelledby': 'rotate-title' },
     h('h4', { id: 'rotate-title' }, 'Schedule a rotation'),
     field('Activate at (local time)', at, 'Empty: now (asymmetric keys: after the prepublish time).'),
     field('Prepublish (seconds)', prepublish, 'How long the new key is in the JWKS before it signs.'),
@@ -277,7 +277,7 @@ export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}
   const every = numberInput('rotation-every', { min: 1, required: true, 'data-path': '/every', placeholder: '2592000' })
   const periodicPrepublish = numberInput('rotation-prepublish', { 'data-path': '/prepublish', placeholder: 'JWKS max-age' })
   const clearRotation = h('button', { type: 'button', id: 'rotation-clear' }, 'Stop periodic rotation')
-  const periodicForm = h('form', { class: 'card sub', id: 'rotation-form', 'aria-labelledby': 'rotation-title' },
+  const periodicForm = h('form', { class: 'card sub write', id: 'rotation-form', 'aria-labelledby': 'rotation-title' },
     h('h4', { id: 'rotation-title' }, 'Periodic rotation'),
     rotationStatus,
     field('Every (seconds)', every, '86400 = 1 day, 2592000 = 30 days.'),
@@ -332,7 +332,7 @@ export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}
     }
   }
   const apiKeyName = h('input', { id: 'apikey-name', type: 'text', required: true, maxlength: 200, autocomplete: 'off', 'data-path': '/name', placeholder: 'production backend' })
-  const apiKeyForm = h('form', { class: 'inline-form', id: 'apikey-form', 'aria-label': 'Create an API key' },
+  const apiKeyForm = h('form', { class: 'inline-form write', id: 'apikey-form', 'aria-label': 'Create an API key' },
     field('New API key name', apiKeyName),
     h('button', { type: 'submit', class: 'primary' }, 'Create API key'))
   apiKeyForm.addEventListener('submit', async (event) => {
@@ -363,7 +363,7 @@ export async function showTenant (pane, id, { created, onAudit, onDeleted } = {}
           }
         }, 'Refresh'),
         h('button', { type: 'button', onclick: () => onAudit?.(id) }, 'Audit log'),
-        h('button', { type: 'button', class: 'danger', onclick: deleteTenant }, 'Delete tenant'))),
+        h('button', { type: 'button', class: 'danger platform-write', onclick: deleteTenant }, 'Delete tenant'))),
     onceSlot,
     h('section', { class: 'card', 'aria-labelledby': 'settings-title' }, h('h3', { id: 'settings-title' }, 'Settings'), summarySlot),
     h('section', { class: 'card', id: 'keys', 'aria-labelledby': 'keys-title' },

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { registerApiKeys } from './api-keys.js'
 import { registerAudit } from './audit.js'
 import { createContext, type CliIo } from './context.js'
+import { registerCredentials } from './credentials.js'
 import { ApiError, ExitCode, UnreachableError, UsageError } from './errors.js'
 import { registerKeys } from './keys.js'
 import { DEFAULT_URL, ENV_VARS } from './options.js'
@@ -23,7 +24,8 @@ export const EXIT_USAGE = 2
 const environmentHelp = `
 Environment:
   ${ENV_VARS.url}          server URL (default ${DEFAULT_URL})
-  ${ENV_VARS.adminToken}  admin token (prefer it to --admin-token, which other users can see in the process list)
+  ${ENV_VARS.adminToken}  admin credential: ADMIN_TOKEN or a scoped tmo_<id>_<secret> (prefer it to --admin-token,
+                         which other users can see in the process list)
   ${ENV_VARS.apiKey}      tenant API key for the token commands
 
 Exit codes: 0 done, 1 the server refused (error: <status> <code>: <detail>) or could not be reached, 2 usage error.`
@@ -49,6 +51,7 @@ export function buildProgram (io: CliIo): Command {
   registerAudit(program, ctx)
   registerVerifiers(program, ctx)
   registerWebhooks(program, ctx)
+  registerCredentials(program, ctx)
   return program
 }
 

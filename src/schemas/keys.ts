@@ -73,6 +73,7 @@ export type ApiKeyCreated = Static<typeof ApiKeyCreatedSchema>
 
 export const AuditQuerySchema = Type.Object({
   tenant: Type.Optional(TenantId),
+  actor: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: 'Only the entries of this actor: root, a credential id, oidc:<sub>, scheduler' })),
   since: Type.Optional(Type.String({ maxLength: 64, description: 'No entry older than this: ISO 8601 time or Unix seconds' })),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Entries per page (with ndjson: per store read)' })),
@@ -82,9 +83,10 @@ export type AuditQuery = Static<typeof AuditQuerySchema>
 
 export const AuditViewSchema = Type.Object({
   at: Type.String(),
-  actor: Type.String(),
+  actor: Type.String({ description: 'root (ADMIN_TOKEN), a credential id, oidc:<sub> (single sign-on), or scheduler' }),
+  actorName: Type.String({ description: 'The actor in words: a credential name, a single-sign-on email or name' }),
   action: Type.String(),
-  tenant: Type.String(),
+  tenant: Type.String({ description: 'The tenant acted on; empty for access control (credentials)' }),
   kid: Type.Optional(Type.String()),
   ip: Type.String()
 })

@@ -1,11 +1,13 @@
 // The embedded in-process store (dev mode): the Store semantics of the Redis store, kept in memory.
 import { TokenmintError, invalid, storeUnavailable } from '../errors.js'
+import type { CredentialRecord } from '../access/credentials.js'
+import type { SessionRecord } from '../access/sessions.js'
 import type { ApiKeyRecord, AuditEntry, Clock, KeyVersion, Page, Tenant, TenantSnapshot, VerifierFetch, VerifierRecord } from '../types.js'
 import { DEFAULT_AUDIT_RETENTION_MS, DEFAULT_ONCE_TTL_MS, auditBefore, byCreation, decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor, mergeVerifier, newestAuditFirst, type AuditPosition } from './common.js'
 import { MemoryEventStore } from './memory-event-store.js'
 import { MemoryRateCounter, RateWindows } from './memory-rate-counter.js'
 import type { OutboxEvent } from '../webhooks/events.js'
-import type { RateCounter, RateCounterOptions } from './rate-counter.js'
+import type { RateCount, RateCounter, RateCounterOptions } from './rate-counter.js'
 import type { AppendKeyOptions, ChangeListener, ListAuditOptions, ListTenantsOptions, MoveActivation, Store } from './store.js'
 
 export interface MemoryStoreOptions {
@@ -56,6 +58,10 @@ export class MemoryStore implements Store {
   private readonly rateWindows: RateWindows
   private readonly auditRetentionMs: number
   private closed = false
+  private readonly credentials = new Map<string, CredentialRecord & { lastUsedAt: number | null }>()
+  private readonly sessions = new Map<string, { record: SessionRecord, until: number }>()
+  private readonly secrets = new Map<string, string>()
+  private readonly failureWindows = new Map<string, { current: number, until: number }>()
 
   constructor (options: MemoryStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
@@ -204,9 +210,12 @@ export class MemoryStore implements Store {
     if (limit < 1) return { items: [], nextCursor: null }
     const cursor = options.cursor === undefined ? undefined : decodeAuditCursor(options.cursor)
     const since = options.since ?? 0
-    const logs = options.tenant === undefined ? [...this.audit.values()] : [this.audit.get(options.tenant) ?? []]
+    const scope = options.tenants
+    const logs = options.tenant === undefined
+      ? [...this.audit.entries()].filter(([tenant]) => scope === undefined || scope.includes(tenant)).map(([, log]) => log)
+      : [this.audit.get(options.tenant) ?? []]
     const found = logs.flat()
-      .filter(item => item.ms >= since && (cursor === undefined || auditBefore(item, cursor)))
+      .filter(item => item.ms >= since && (cursor === undefined || auditBefore(item, cursor)) && (options.actor === undefined || item.entry.actor === options.actor))
       .sort(newestAuditFirst)
     const page = found.slice(0, limit)
     return {
@@ -298,6 +307,90 @@ export class MemoryStore implements Store {
     this.eventStore.closed = true
     this.rateWindows.closed = true
     this.listeners.clear()
+  }
+
+  async putCredential (record: CredentialRecord, audit: AuditEntry): Promise<void> {
+    this.open()
+    this.log('', audit)
+    this.credentials.set(record.id, { ...structuredClone(record), lastUsedAt: null })
+    this.bump('')
+  }
+
+  async getCredential (id: string): Promise<CredentialRecord | undefined> {
+    this.open()
+    const stored = this.credentials.get(id)
+    if (stored === undefined) return undefined
+    const { lastUsedAt: _lastUsedAt, ...record } = structuredClone(stored)
+    return record
+  }
+
+  async listCredentials (): Promise<Array<CredentialRecord & { lastUsedAt: number | null }>> {
+    this.open()
+    return [...this.credentials.values()].map(record => structuredClone(record))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+  }
+
+  async deleteCredential (id: string, audit: AuditEntry): Promise<void> {
+    this.open()
+    if (!this.credentials.has(id)) throw new TokenmintError('CREDENTIAL_NOT_FOUND', 'there is no credential with this id')
+    this.log('', audit)
+    this.credentials.delete(id)
+    this.bump('')
+  }
+
+  async touchCredential (id: string, at: number): Promise<void> {
+    this.open()
+    const record = this.credentials.get(id)
+    if (record !== undefined) record.lastUsedAt = at
+  }
+
+  async putSession (record: SessionRecord, ttlMs: number): Promise<void> {
+    this.open()
+    this.sessions.set(record.id, { record: structuredClone(record), until: this.clock() + ttlMs })
+  }
+
+  async getSession (id: string): Promise<SessionRecord | undefined> {
+    this.open()
+    const stored = this.sessions.get(id)
+    if (stored === undefined || stored.until <= this.clock()) return undefined
+    return structuredClone(stored.record)
+  }
+
+  async deleteSession (id: string): Promise<void> {
+    this.open()
+    this.sessions.delete(id)
+    this.bump('')
+  }
+
+  async sharedSecret (name: string, create: () => string): Promise<string> {
+    this.open()
+    const existing = this.secrets.get(name)
+    if (existing !== undefined) return existing
+    const created = create()
+    this.secrets.set(name, created)
+    return created
+  }
+
+  async countFailure (key: string, windowMs: number): Promise<RateCount> {
+    this.open()
+    const now = this.clock()
+    let window = this.failureWindows.get(key)
+    if (window === undefined || window.until <= now) {
+      // Windows that ended are dropped now and then, so that addresses seen once do not pile up.
+      if (this.failureWindows.size >= 10_000) for (const [k, w] of this.failureWindows) if (w.until <= now) this.failureWindows.delete(k)
+      window = { current: 0, until: now + windowMs }
+      this.failureWindows.set(key, window)
+    }
+    window.current++
+    return { current: window.current, ttl: window.until - now }
+  }
+
+  async failures (key: string): Promise<RateCount> {
+    this.open()
+    const now = this.clock()
+    const window = this.failureWindows.get(key)
+    if (window === undefined || window.until <= now) return { current: 0, ttl: 0 }
+    return { current: window.current, ttl: window.until - now }
   }
 
   private open (): void {

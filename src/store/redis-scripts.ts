@@ -3,7 +3,8 @@
 /*
  * Every write script takes the same first keys and arguments:
  *   KEYS[1] tenant   KEYS[2] ver   KEYS[3] keys   KEYS[4] apikeys   KEYS[5] audit   KEYS[6] outbox   (KEYS[7] once-marker)
- *   ARGV[1..6] audit at, actor, action, tenant, kid ('' when none), ip   ARGV[7] audit retention ms
+ *   ARGV[1..6] audit at, actor (then "\n" and the actor's name, when it has one), action, tenant, kid ('' when none), ip
+ *   ARGV[7] audit retention ms
  *   ARGV[8] change channel   ARGV[9] tenant id   ARGV[10..] the write's own arguments
  *   ARGV[#ARGV] the write's outbox events: a JSON list of event JSON strings, appended by tm_bump
  * Audit entries get the stream id "<at>-<seq>" (at clamped to the stream's last id, so ids only grow): the
@@ -28,7 +29,16 @@ local function tm_xadd(f)
   redis.call('PEXPIRE', KEYS[5], retention)
 end
 local function tm_audit()
-  local f = {'at', ARGV[1], 'actor', ARGV[2], 'action', ARGV[3], 'tenant', ARGV[4]}
+  local actor, name = string.match(ARGV[2], '^([^\\n]*)\\n(.*)$')
+  local f = {'at', ARGV[1], 'actor', actor or ARGV[2]}
+  if name then
+    f[#f + 1] = 'actorName'
+    f[#f + 1] = name
+  end
+  f[#f + 1] = 'action'
+  f[#f + 1] = ARGV[3]
+  f[#f + 1] = 'tenant'
+  f[#f + 1] = ARGV[4]
   if ARGV[5] ~= '' then
     f[#f + 1] = 'kid'
     f[#f + 1] = ARGV[5]
@@ -61,7 +71,15 @@ local function tm_require_tenant()
 end
 -- Appends an audit entry given as a JSON object {at, actor, action, tenant, kid?, ip} (all strings).
 local function tm_audit_json(e)
-  local f = {'at', e.at, 'actor', e.actor, 'action', e.action, 'tenant', e.tenant}
+  local f = {'at', e.at, 'actor', e.actor}
+  if e.actorName then
+    f[#f + 1] = 'actorName'
+    f[#f + 1] = e.actorName
+  end
+  f[#f + 1] = 'action'
+  f[#f + 1] = e.action
+  f[#f + 1] = 'tenant'
+  f[#f + 1] = e.tenant
   if e.kid then
     f[#f + 1] = 'kid'
     f[#f + 1] = e.kid
@@ -281,6 +299,52 @@ end
 return n
 `
 
+/*
+ * Access-control writes run on the keys of tenant '' (no tenant: KEYS[1..6] as above, its audit log, outbox and version),
+ * so their audit entries and change notices travel like a tenant's. KEYS[7] credentials hash, KEYS[8] last-use hash.
+ */
+
+/** ARGV[10] credential id, ARGV[11] record JSON. Returns the version. */
+const PUT_CREDENTIAL = `
+tm_audit()
+redis.call('HSET', KEYS[7], ARGV[10], ARGV[11])
+return tm_bump()
+`
+
+/** ARGV[10] credential id. Returns the version. */
+const DELETE_CREDENTIAL = `
+if redis.call('HEXISTS', KEYS[7], ARGV[10]) == 0 then
+  return redis.error_reply('CREDENTIAL_NOT_FOUND')
+end
+tm_audit()
+redis.call('HDEL', KEYS[7], ARGV[10])
+redis.call('HDEL', KEYS[8], ARGV[10])
+return tm_bump()
+`
+
+/** KEYS[1] credentials, KEYS[2] last-use hash; ARGV[1] id, ARGV[2] ms. A deleted credential gets no last use. */
+const TOUCH_CREDENTIAL = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+end
+return 1
+`
+
+/** KEYS[1] session, KEYS[2] version of tenant ''; ARGV[1] change channel. Ends the session and tells every instance. */
+const DELETE_SESSION = `
+redis.call('DEL', KEYS[1])
+local v = redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[1], ' ' .. v)
+return v
+`
+
+/** KEYS[1] counter; ARGV[1] window ms. Returns { count, ms left }. */
+const COUNT_FAILURE = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return { n, redis.call('PTTL', KEYS[1]) }
+`
+
 export const SCRIPTS = {
   tmCreateTenant: PRELUDE + CREATE_TENANT,
   tmUpdateTenant: PRELUDE + UPDATE_TENANT,
@@ -292,7 +356,12 @@ export const SCRIPTS = {
   tmAppendAudit: PRELUDE + APPEND_AUDIT,
   tmSnapshot: SNAPSHOT,
   tmMoveActivation: PRELUDE + MOVE_ACTIVATION,
-  tmRecordVerifiers: RECORD_VERIFIERS
+  tmRecordVerifiers: RECORD_VERIFIERS,
+  tmPutCredential: PRELUDE + PUT_CREDENTIAL,
+  tmDeleteCredential: PRELUDE + DELETE_CREDENTIAL,
+  tmTouchCredential: TOUCH_CREDENTIAL,
+  tmDeleteSession: DELETE_SESSION,
+  tmCountFailure: COUNT_FAILURE
 } as const
 
 export type ScriptName = keyof typeof SCRIPTS

@@ -1,10 +1,12 @@
 // The Redis store of record: per-tenant hash-tagged keys, one Lua script per write, pub/sub change notices.
 import { EventEmitter, once } from 'node:events'
 import { TokenmintError, invalid, storeUnavailable, type ErrorCode } from '../errors.js'
+import type { CredentialRecord } from '../access/credentials.js'
+import type { SessionRecord } from '../access/sessions.js'
 import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot, VerifierFetch, VerifierRecord } from '../types.js'
 import { whenReady, type RedisClient } from './redis-client.js'
 import { RedisRateCounter } from './redis-rate-counter.js'
-import type { RateCounter, RateCounterOptions } from './rate-counter.js'
+import type { RateCount, RateCounter, RateCounterOptions } from './rate-counter.js'
 import { SCRIPTS, type ScriptName } from './redis-scripts.js'
 import { EVENT_SCRIPTS, type EventScriptName } from './redis-event-scripts.js'
 import { RedisEventStore } from './redis-event-store.js'
@@ -32,6 +34,7 @@ const DOMAIN_ERRORS: Partial<Record<ErrorCode, string>> = {
   KID_EXISTS: 'the tenant already has a key with this kid',
   KEY_NOT_FOUND: 'the tenant has no key with this kid',
   API_KEY_NOT_FOUND: 'the tenant has no API key with this id',
+  CREDENTIAL_NOT_FOUND: 'there is no credential with this id',
   CONFLICT: 'the tenant was changed by someone else; read it again',
   WEBHOOK_NOT_FOUND: 'the webhook does not exist',
   DELIVERY_NOT_FOUND: 'the webhook has no delivery with this id'
@@ -89,6 +92,7 @@ function auditEntry (fields: string[]): AuditEntry {
   return {
     at: Number(map.get('at')),
     actor: map.get('actor') ?? '',
+    ...(map.has('actorName') ? { actorName: map.get('actorName') } : {}),
     action: map.get('action') ?? '',
     tenant: map.get('tenant') ?? '',
     ...(kid === undefined ? {} : { kid }),
@@ -100,7 +104,13 @@ function auditEntry (fields: string[]): AuditEntry {
 function auditJson (entry: AuditEntry): Record<string, string> {
   const out: Record<string, string> = { at: String(entry.at), actor: entry.actor, action: entry.action, tenant: entry.tenant, ip: entry.ip }
   if (entry.kid !== undefined) out.kid = entry.kid
+  if (entry.actorName !== undefined) out.actorName = entry.actorName
   return out
+}
+
+/** The scripts' actor argument: the actor, then its name after a newline when it has one (see redis-scripts.ts). */
+function actorArgument (entry: AuditEntry): string {
+  return entry.actorName === undefined ? entry.actor : `${entry.actor}\n${entry.actorName}`
 }
 
 /** A stream entry with its place in the log: its id "ms-seq" and its tenant. */
@@ -120,7 +130,7 @@ async function quit (client: RedisClient): Promise<void> {
 
 type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>
 /** What durable() runs: a write script, or one of these write commands. */
-type DurableCommand = ScriptName | EventScriptName | 'zadd' | 'zrem' | 'sadd' | 'xadd' | 'hsetnx' | 'hdel'
+type DurableCommand = ScriptName | EventScriptName | 'zadd' | 'zrem' | 'sadd' | 'xadd' | 'hsetnx' | 'hdel' | 'set'
 
 /**
  * Built with `new RedisStore({ client, subscriber, prefix })` from two clients made by createRedisClient.
@@ -138,6 +148,9 @@ type DurableCommand = ScriptName | EventScriptName | 'zadd' | 'zrem' | 'sadd' | 
  *   {prefix}{t:ID}:verifiers hash id → JSON VerifierRecord   {prefix}{t:ID}:verifiers-seen sorted set id → lastSeen
  *   {prefix}activation-gates sorted set id → ms when the activation gate next looks at the tenant
  *   {prefix}{nameSpace}KEY rate count of a key in its window (PX), see RedisRateCounter
+ *   {prefix}{t:}:credentials  hash id → JSON CredentialRecord   {prefix}{t:}:credentials-used  hash id → last use ms
+ *   {prefix}{t:}:session:SID  JSON SessionRecord (PX)           {prefix}{t:}:secret:NAME  a sealed shared secret
+ *   {prefix}auth-failures:KEY failed sign-ins of a client address in its window (PX)
  */
 export class RedisStore implements Store {
   readonly kind = 'redis' as const
@@ -174,7 +187,8 @@ export class RedisStore implements Store {
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return
       const space = message.lastIndexOf(' ')
-      if (space <= 0) return
+      // Tenant '' (access control) announces itself as " VERSION".
+      if (space < 0) return
       this.notify(message.slice(0, space), Number(message.slice(space + 1)))
     })
     this.subscriber.on('close', () => {
@@ -325,7 +339,7 @@ export class RedisStore implements Store {
     const since = options.since ?? 0
     const found: Array<AuditPosition & { entry: AuditEntry }> = []
     if (options.tenant !== undefined) {
-      found.push(...await this.readStream(options.tenant, since, Number.MAX_SAFE_INTEGER, cursor, limit + 1))
+      found.push(...await this.readStream(options.tenant, since, Number.MAX_SAFE_INTEGER, cursor, limit + 1, options.actor))
     } else {
       await this.indexEarlierAudit()
       let upper = cursor === undefined ? '+inf' : String(Math.floor(cursor.ms / AUDIT_BUCKET_MS))
@@ -333,9 +347,10 @@ export class RedisStore implements Store {
       while (found.length <= limit) {
         const hours = (await guarded(this.redis.zrevrangebyscore(this.key('audit-hours'), upper, lowest, 'LIMIT', 0, 24))).map(Number)
         for (const hour of hours) {
-          const tenants = await guarded(this.redis.smembers(this.key(`audit-hour:${hour}`)))
+          const scope = options.tenants
+          const tenants = (await guarded(this.redis.smembers(this.key(`audit-hour:${hour}`)))).filter(tenant => scope === undefined || scope.includes(tenant))
           const start = Math.max(since, hour * AUDIT_BUCKET_MS)
-          const reads = await Promise.all(tenants.map(async tenant => await this.readStream(tenant, start, (hour + 1) * AUDIT_BUCKET_MS - 1, cursor, limit + 1)))
+          const reads = await Promise.all(tenants.map(async tenant => await this.readStream(tenant, start, (hour + 1) * AUDIT_BUCKET_MS - 1, cursor, limit + 1, options.actor)))
           found.push(...reads.flat())
           // Every later hour only holds older entries: once a page and one more are found, the page is complete.
           if (found.length > limit) break
@@ -380,15 +395,22 @@ export class RedisStore implements Store {
   }
 
   /** A tenant's entries from `startMs` to `endMs` (inclusive) and after `cursor`, newest first, at most `count`. */
-  private async readStream (tenant: string, startMs: number, endMs: number, cursor: AuditPosition | undefined, count: number): Promise<Array<AuditPosition & { entry: AuditEntry }>> {
+  private async readStream (tenant: string, startMs: number, endMs: number, cursor: AuditPosition | undefined, count: number, actor?: string): Promise<Array<AuditPosition & { entry: AuditEntry }>> {
     let end = endMs >= Number.MAX_SAFE_INTEGER ? '+' : String(endMs)
     if (cursor !== undefined && cursor.ms <= endMs) {
       // The same stream id sorts after the cursor only for a tenant that sorts after the cursor's tenant.
       end = tenant < cursor.tenant ? `${cursor.ms}-${cursor.seq}` : `(${cursor.ms}-${cursor.seq}`
     }
     if (cursor !== undefined && cursor.ms < startMs) return []
-    const entries = await guarded(this.redis.xrevrange(this.tenantKeys(tenant).audit, end, String(startMs), 'COUNT', count)) as StreamEntry[]
-    return entries.map(entry => logged(tenant, entry)).filter(item => cursor === undefined || auditBefore(item, cursor))
+    // With an actor filter, the stream is read on until `count` of its entries are found (or the range ends).
+    const found: Array<AuditPosition & { entry: AuditEntry }> = []
+    for (;;) {
+      const entries = await guarded(this.redis.xrevrange(this.tenantKeys(tenant).audit, end, String(startMs), 'COUNT', count)) as StreamEntry[]
+      found.push(...entries.map(entry => logged(tenant, entry))
+        .filter(item => (cursor === undefined || auditBefore(item, cursor)) && (actor === undefined || item.entry.actor === actor)))
+      if (actor === undefined || entries.length < count || found.length >= count) return found
+      end = `(${entries[entries.length - 1][0]}`
+    }
   }
 
   async setRotationDue (tenantId: string, dueAt: number | null): Promise<void> {
@@ -478,6 +500,81 @@ export class RedisStore implements Store {
     await this.closing
   }
 
+  async putCredential (record: CredentialRecord, audit: AuditEntry): Promise<void> {
+    await this.accessWrite('tmPutCredential', audit, [record.id, JSON.stringify(record)])
+  }
+
+  async getCredential (id: string): Promise<CredentialRecord | undefined> {
+    const json = await guarded(this.redis.hget(this.accessKey('credentials'), id))
+    return json === null ? undefined : parseRecord<CredentialRecord>(json)
+  }
+
+  async listCredentials (): Promise<Array<CredentialRecord & { lastUsedAt: number | null }>> {
+    const [records, used] = await guarded(Promise.all([
+      this.redis.hvals(this.accessKey('credentials')),
+      this.redis.hgetall(this.accessKey('credentials-used'))
+    ]))
+    return records.map(json => parseRecord<CredentialRecord>(json))
+      .map(record => ({ ...record, lastUsedAt: used[record.id] === undefined ? null : Number(used[record.id]) }))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+  }
+
+  async deleteCredential (id: string, audit: AuditEntry): Promise<void> {
+    await this.accessWrite('tmDeleteCredential', audit, [id])
+  }
+
+  async touchCredential (id: string, at: number): Promise<void> {
+    await this.script('tmTouchCredential', [this.accessKey('credentials'), this.accessKey('credentials-used')], [id, String(at)])
+  }
+
+  async putSession (record: SessionRecord, ttlMs: number): Promise<void> {
+    await this.durable('set', [this.accessKey(`session:${record.id}`), JSON.stringify(record), 'PX', Math.max(1, Math.ceil(ttlMs))])
+  }
+
+  async getSession (id: string): Promise<SessionRecord | undefined> {
+    const json = await guarded(this.redis.get(this.accessKey(`session:${id}`)))
+    return json === null ? undefined : parseRecord<SessionRecord>(json)
+  }
+
+  async deleteSession (id: string): Promise<void> {
+    await this.durable('tmDeleteSession', [2, this.accessKey(`session:${id}`), this.tenantKeys('').ver, this.channel])
+  }
+
+  async sharedSecret (name: string, create: () => string): Promise<string> {
+    const key = this.accessKey(`secret:${name}`)
+    const existing = await guarded(this.redis.get(key))
+    if (existing !== null) return existing
+    await this.durable('set', [key, create(), 'NX'])
+    const stored = await guarded(this.redis.get(key))
+    if (stored === null) throw storeUnavailable(new Error(`the shared secret ${name} was not stored`))
+    return stored
+  }
+
+  async countFailure (key: string, windowMs: number): Promise<RateCount> {
+    const [current, ttl] = await this.script('tmCountFailure', [this.key(`auth-failures:${key}`)], [String(windowMs)]) as [number, number]
+    return { current, ttl: Math.max(0, ttl) }
+  }
+
+  async failures (key: string): Promise<RateCount> {
+    const counter = this.key(`auth-failures:${key}`)
+    const [count, ttl] = await guarded(Promise.all([this.redis.get(counter), this.redis.pttl(counter)]))
+    return count === null || ttl < 0 ? { current: 0, ttl: 0 } : { current: Number(count), ttl }
+  }
+
+  /** The keys of access control, in the slot of tenant '' (its audit log and version live there too). */
+  private accessKey (name: string): string {
+    return `${this.tenantKeys('').base}:${name}`
+  }
+
+  /** An access-control write script on tenant '''s keys and the credential hashes; see redis-scripts.ts. */
+  private async accessWrite (name: ScriptName, audit: AuditEntry, args: string[]): Promise<void> {
+    const k = this.tenantKeys('')
+    const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit, k.outbox, this.accessKey('credentials'), this.accessKey('credentials-used')]
+    await this.indexAudit(audit)
+    // The last argument is the write's outbox events: access-control writes have none.
+    await this.durable(name, [keys.length, ...keys, ...this.auditArgs(audit), this.channel, '', ...args, '[]'])
+  }
+
   private key (name: string): string {
     return `${this.prefix}${name}`
   }
@@ -515,7 +612,7 @@ export class RedisStore implements Store {
   }
 
   private auditArgs (audit: AuditEntry): string[] {
-    return [String(audit.at), audit.actor, audit.action, audit.tenant, audit.kid ?? '', audit.ip, String(this.auditRetentionMs)]
+    return [String(audit.at), actorArgument(audit), audit.action, audit.tenant, audit.kid ?? '', audit.ip, String(this.auditRetentionMs)]
   }
 
   /**

@@ -1,8 +1,10 @@
 // The store interface: the one contract that MemoryStore and RedisStore both fulfil.
 import type { ApiKeyRecord, AuditEntry, KeyVersion, Page, Tenant, TenantSnapshot, VerifierFetch, VerifierRecord } from '../types.js'
+import type { CredentialRecord } from '../access/credentials.js'
+import type { SessionRecord } from '../access/sessions.js'
 import type { OutboxEvent } from '../webhooks/events.js'
 import type { EventStore } from './event-store.js'
-import type { RateCounter, RateCounterOptions } from './rate-counter.js'
+import type { RateCount, RateCounter, RateCounterOptions } from './rate-counter.js'
 
 /** Called with a tenant id and its new version; tenant '*' means "anything may have changed" (e.g. after a reconnect). */
 export type ChangeListener = (tenantId: string, version: number) => void
@@ -14,6 +16,10 @@ export interface ListTenantsOptions {
 
 export interface ListAuditOptions {
   tenant?: string
+  /** Without `tenant`: only the logs of these tenants (a tenant-admin's scope). */
+  tenants?: readonly string[]
+  /** Only the entries of this actor. */
+  actor?: string
   /** Epoch ms: no entry older than this. */
   since?: number
   /** Opaque, from a previous page's nextCursor. */
@@ -143,4 +149,28 @@ export interface Store {
   readonly eventStore: EventStore
 
   close (): Promise<void>
+
+  // Access control. Its records belong to no tenant: their audit entries have tenant '' and their changes are
+  // announced as tenant '' on the change channel, which is how every instance forgets a deleted credential.
+
+  /** Stores a credential with its audit entry, in one atomic step. */
+  putCredential (record: CredentialRecord, audit: AuditEntry): Promise<void>
+  getCredential (id: string): Promise<CredentialRecord | undefined>
+  /** Every credential by creation, with when it was last used (null: never). */
+  listCredentials (): Promise<Array<CredentialRecord & { lastUsedAt: number | null }>>
+  /** Removes a credential with its audit entry, in one atomic step; CREDENTIAL_NOT_FOUND if there is none. */
+  deleteCredential (id: string, audit: AuditEntry): Promise<void>
+  /** Records a use of the credential (no audit entry, no change notice); nothing for a deleted one. */
+  touchCredential (id: string, at: number): Promise<void>
+  /** Stores a session for `ttlMs` (its lifetime; the record's expiresAt is checked by whoever reads it). */
+  putSession (record: SessionRecord, ttlMs: number): Promise<void>
+  getSession (id: string): Promise<SessionRecord | undefined>
+  /** Ends a session on every instance (a change notice). */
+  deleteSession (id: string): Promise<void>
+  /** The sealed secret stored under `name`, created with `create` by the first instance that asks (create-if-absent). */
+  sharedSecret (name: string, create: () => string): Promise<string>
+  /** Counts one failure of `key` in a fixed window of `windowMs` (the first failure starts it). */
+  countFailure (key: string, windowMs: number): Promise<RateCount>
+  /** The failures of `key` in its current window (current 0 when there is none). */
+  failures (key: string): Promise<RateCount>
 }

@@ -1,5 +1,7 @@
 // The Store contract: one suite that every store implementation must pass.
 import type { Test } from 'tap'
+import type { CredentialRecord } from '../../src/access/credentials.js'
+import type { SessionRecord } from '../../src/access/sessions.js'
 import type { RateCount, RateCounter } from '../../src/store/rate-counter.js'
 import type { Store } from '../../src/store/store.js'
 import type { ApiKeyRecord, AuditEntry, KeyVersion, Tenant } from '../../src/types.js'
@@ -476,6 +478,94 @@ export function storeContract (t: Test, makeStore: () => Promise<StoreFixture>):
     t.same(results, Array(3).fill({ current: 0, ttl: 1000 }), 'a count of 0 and the whole window')
     t.equal(errors.length, 3)
     t.ok(errors.every(err => err instanceof Error))
+  })
+
+  t.test('credentials: stored with their audit entry and a change notice for tenant \'\', listed with their last use, deleted', async t => {
+    const { store, peer } = await makeStore()
+    t.teardown(async () => { await store.close() })
+    const other = peer === undefined ? store : await peer()
+    if (other !== store) t.teardown(async () => { await other.close() })
+    const record: CredentialRecord = { id: '0123456789abcdef', name: 'ci', role: 'operator', tenants: null, hash: 'cd'.repeat(32), createdAt: T0, expiresAt: null }
+    const created = changeNotice(other, tenantId => tenantId === '')
+    await store.putCredential(record, { ...auditFixture('credential.create', '', T0, record.id), actor: 'root', actorName: 'root' })
+    await created
+    t.same(await other.getCredential(record.id), record, 'read back whole by another instance')
+    t.equal(await store.getCredential('ffffffffffffffff'), undefined)
+    t.same(await store.listCredentials(), [{ ...record, lastUsedAt: null }], 'never used yet')
+    await store.touchCredential(record.id, T0 + 5000)
+    t.same((await other.listCredentials()).map(c => c.lastUsedAt), [T0 + 5000], 'the last use is shared')
+
+    const deleted = changeNotice(other, tenantId => tenantId === '')
+    await store.deleteCredential(record.id, { ...auditFixture('credential.delete', '', T0 + 6000, record.id), actor: 'root', actorName: 'root' })
+    await deleted
+    t.equal(await other.getCredential(record.id), undefined, 'gone for every instance')
+    await store.touchCredential(record.id, T0 + 7000)
+    t.same(await store.listCredentials(), [], 'a use after deletion brings nothing back')
+    await t.rejects(store.deleteCredential(record.id, auditFixture('credential.delete', '', T0 + 8000)), { code: 'CREDENTIAL_NOT_FOUND' })
+    const log = await store.listAudit({ limit: 10 })
+    t.same(log.items.map(e => [e.action, e.tenant, e.kid, e.actor, e.actorName]), [
+      ['credential.delete', '', record.id, 'root', 'root'],
+      ['credential.create', '', record.id, 'root', 'root']
+    ], 'both audited, a refused delete not')
+  })
+
+  t.test('audit: filtered by actor and by a list of tenants, with the actor\'s name kept', async t => {
+    const store = await open(t)
+    await store.createTenant(tenantFixture('acme'), undefined, { ...auditFixture('tenant.create', 'acme', T0), actor: 'root', actorName: 'root' })
+    await store.createTenant(tenantFixture('beta'), undefined, { ...auditFixture('tenant.create', 'beta', T0 + 1), actor: 'c1', actorName: 'deploy bot' })
+    await store.createTenant(tenantFixture('gamma'), undefined, { ...auditFixture('tenant.create', 'gamma', T0 + 2), actor: 'c1', actorName: 'deploy bot' })
+    for (let i = 0; i < 5; i++) await store.updateTenant(tenantFixture('acme', `n${i}`), i + 1, { ...auditFixture('tenant.update', 'acme', T0 + 3 + i), actor: 'root' })
+    const byC1 = await store.listAudit({ actor: 'c1', limit: 10 })
+    t.same(byC1.items.map(e => [e.tenant, e.actorName]), [['gamma', 'deploy bot'], ['beta', 'deploy bot']])
+    const firstOfC1 = await store.listAudit({ actor: 'c1', limit: 1 })
+    t.same(firstOfC1.items.map(e => e.tenant), ['gamma'])
+    const rest = await store.listAudit({ actor: 'c1', limit: 1, cursor: firstOfC1.nextCursor ?? undefined })
+    t.same(rest.items.map(e => e.tenant), ['beta'], 'paged by actor')
+    t.same((await store.listAudit({ tenant: 'acme', actor: 'c1', limit: 10 })).items, [], 'one tenant and an actor')
+    t.same((await store.listAudit({ tenant: 'acme', actor: 'root', limit: 2 })).items.map(e => e.action), ['tenant.update', 'tenant.update'])
+    const scoped = await store.listAudit({ tenants: ['beta', 'gamma'], limit: 10 })
+    t.same(scoped.items.map(e => e.tenant), ['gamma', 'beta'], 'only the tenants in scope')
+    t.notOk((await store.listAudit({ tenant: 'acme', limit: 1 })).items[0].actorName, 'an entry without a name has none')
+  })
+
+  t.test('sessions: stored for their lifetime, ended for every instance with a change notice', async t => {
+    const { store, peer } = await makeStore()
+    t.teardown(async () => { await store.close() })
+    const other = peer === undefined ? store : await peer()
+    if (other !== store) t.teardown(async () => { await other.close() })
+    const session: SessionRecord = { id: 'sid-1', principal: { id: 'root', name: 'root', role: 'admin', tenants: null }, expiresAt: T0 + 3600_000 }
+    await store.putSession(session, 3600_000)
+    t.same(await other.getSession('sid-1'), session)
+    t.equal(await other.getSession('sid-2'), undefined)
+    const ended = changeNotice(other, tenantId => tenantId === '')
+    await store.deleteSession('sid-1')
+    await ended
+    t.equal(await other.getSession('sid-1'), undefined)
+  })
+
+  t.test('shared secrets: the first one stored is the one every instance gets', async t => {
+    const { store, peer } = await makeStore()
+    t.teardown(async () => { await store.close() })
+    const other = peer === undefined ? store : await peer()
+    if (other !== store) t.teardown(async () => { await other.close() })
+    const first = await store.sharedSecret('session-key', () => 'first')
+    t.equal(first, 'first')
+    t.equal(await other.sharedSecret('session-key', () => 'second'), 'first', 'not replaced')
+  })
+
+  t.test('failures: counted per key in a window shared by every instance, read without counting', async t => {
+    const { store, peer } = await makeStore()
+    t.teardown(async () => { await store.close() })
+    const other = peer === undefined ? store : await peer()
+    if (other !== store) t.teardown(async () => { await other.close() })
+    t.same(await store.failures('10.0.0.1'), { current: 0, ttl: 0 })
+    t.equal((await store.countFailure('10.0.0.1', 60_000)).current, 1)
+    const second = await other.countFailure('10.0.0.1', 60_000)
+    t.equal(second.current, 2, 'the other instance adds to the same count')
+    t.ok(second.ttl > 0 && second.ttl <= 60_000)
+    t.equal((await other.failures('10.0.0.1')).current, 2)
+    t.equal((await store.failures('10.0.0.1')).current, 2, 'reading does not count')
+    t.equal((await store.failures('10.0.0.2')).current, 0, 'another address has its own count')
   })
 
   t.test('ready, and close is idempotent', async t => {

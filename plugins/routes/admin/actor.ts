@@ -1,7 +1,7 @@
-// Who made an admin change, as the audit log records it: the admin token's holder and the client address.
+// Who made an admin change, as the audit log records it: the request's principal (root, a credential, a single-sign-on user) and the client address.
 import type { FastifyRequest } from 'fastify'
 import type { Actor } from '../../../src/admin-service.js'
 
 export function actorOf (request: FastifyRequest): Actor {
-  return { actor: 'admin', ip: request.ip }
+  return { actor: request.principal.id, actorName: request.principal.name, ip: request.ip }
 }

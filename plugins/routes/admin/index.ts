@@ -1,20 +1,24 @@
-// The operator tree under /v1/admin: one onRequest hook checks the admin token in constant time.
+// The operator tree under /v1/admin: every route declares its action; one guard authenticates and authorizes each request.
 import type { FastifyInstance } from 'fastify'
-import { bearerToken, safeEqual } from '../../../src/api-keys.js'
-import { TokenmintError } from '../../../src/errors.js'
 import auditRoutes from './audit.js'
+import credentialRoutes from './credentials.js'
+import { createGuard, declaredActions } from './guard.js'
 import keyRoutes from './keys.js'
+import sessionRoutes, { sessionOf } from './session.js'
 import tenantRoutes from './tenants.js'
 import verifierRoutes from './verifiers.js'
 import webhookRoutes from './webhooks.js'
 
 export default async function adminRoutes (app: FastifyInstance) {
-  const adminToken = app.tokenmint.config.adminToken
-  app.addHook('onRequest', async (request) => {
-    const token = bearerToken(request.headers.authorization)
-    if (token === undefined) throw new TokenmintError('UNAUTHORIZED', 'the admin token is missing (Authorization: Bearer <ADMIN_TOKEN>)')
-    // Security: compared in constant time (safeEqual compares the SHA-256 digests of both sides); never with ===.
-    if (!safeEqual(token, adminToken)) throw new TokenmintError('UNAUTHORIZED', 'the admin token is not valid')
+  app.addHook('onRoute', declaredActions(app.tokenmint.adminRoutes))
+  const guard = createGuard(app, sessionOf(app))
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.signIn === true) return
+    await guard.authenticate(request, reply)
+  })
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.config.signIn === true) return
+    await guard.authorizeRequest(request)
   })
   // The instance that made a change reads it back at once, without waiting for its own change notice.
   const { cache } = app.tokenmint
@@ -30,4 +34,6 @@ export default async function adminRoutes (app: FastifyInstance) {
   await app.register(auditRoutes)
   await app.register(verifierRoutes)
   await app.register(webhookRoutes)
+  await app.register(credentialRoutes)
+  await app.register(sessionRoutes, { guard })
 }

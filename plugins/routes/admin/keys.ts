@@ -7,15 +7,17 @@ import { TenantParams, problems } from '../../../src/schemas/common.js'
 import { KidParamsSchema as KidParams, KeyCreateSchema, KeyCreatedSchema, KeyListSchema, KeyRevokedSchema, KeyRotatedSchema, RotateInputSchema } from '../../../src/schemas/keys.js'
 import { RotationInputSchema, TenantAnswerSchema } from '../../../src/schemas/tenant.js'
 import { actorOf } from './actor.js'
+import { ADMIN_SECURITY } from './guard.js'
 
-const security = [{ adminToken: [] }]
+const security = ADMIN_SECURITY
 
 export default async function keyRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const { admin } = app.tokenmint
 
   app.get('/tenants/:tenant/keys', {
-    schema: { tags: ['keys'], summary: 'Key versions with their derived state (never material)', security, params: TenantParams, response: { 200: KeyListSchema, ...problems(401, 404, 503) } }
+    schema: { tags: ['keys'], summary: 'Key versions with their derived state (never material)', security, params: TenantParams, response: { 200: KeyListSchema, ...problems(401, 403, 404, 503) } },
+    config: { action: 'keys:read' }
   }, async (request) => ({ items: await admin.listKeys(request.params.tenant), nextCursor: null }))
 
   app.get('/tenants/:tenant/keys/:kid/public.pem', {
@@ -25,8 +27,9 @@ export default async function keyRoutes (fastify: FastifyInstance) {
       security,
       params: KidParams,
       produces: ['application/x-pem-file'],
-      response: { 200: Type.String({ description: 'SPKI PEM' }), ...problems(401, 404, 503) }
-    }
+      response: { 200: Type.String({ description: 'SPKI PEM' }), ...problems(401, 403, 404, 503) }
+    },
+    config: { action: 'keys:read' }
   }, async (request, reply) => {
     const { tenant, kid } = request.params
     const key = (await admin.listKeys(tenant)).find(version => version.kid === kid)
@@ -42,8 +45,9 @@ export default async function keyRoutes (fastify: FastifyInstance) {
       security,
       params: TenantParams,
       body: KeyCreateSchema,
-      response: { 201: KeyCreatedSchema, ...problems(400, 401, 404, 409, 503) }
-    }
+      response: { 201: KeyCreatedSchema, ...problems(400, 401, 403, 404, 409, 503) }
+    },
+    config: { action: 'keys:write' }
   }, async (request, reply) => {
     const created = await admin.addKey(request.params.tenant, request.body, actorOf(request))
     // A generated HS256 secret is shown this once: no cache keeps it.
@@ -57,8 +61,9 @@ export default async function keyRoutes (fastify: FastifyInstance) {
       security,
       params: TenantParams,
       body: Type.Optional(RotateInputSchema),
-      response: { 201: KeyRotatedSchema, ...problems(400, 401, 404, 503) }
-    }
+      response: { 201: KeyRotatedSchema, ...problems(400, 401, 403, 404, 503) }
+    },
+    config: { action: 'keys:write' }
   }, async (request, reply) => {
     const rotated = await admin.rotate(request.params.tenant, request.body ?? {}, actorOf(request))
     app.tokenmint.metrics.keyRotated('manual')
@@ -71,8 +76,9 @@ export default async function keyRoutes (fastify: FastifyInstance) {
       summary: 'Revoke a key at once: gone from the JWKS on every instance within 1 s',
       security,
       params: KidParams,
-      response: { 200: KeyRevokedSchema, ...problems(401, 404, 503) }
-    }
+      response: { 200: KeyRevokedSchema, ...problems(401, 403, 404, 503) }
+    },
+    config: { action: 'keys:write' }
   }, async (request) => await admin.revokeKey(request.params.tenant, request.params.kid, actorOf(request)))
 
   app.put('/tenants/:tenant/rotation', {
@@ -82,15 +88,17 @@ export default async function keyRoutes (fastify: FastifyInstance) {
       security,
       params: TenantParams,
       body: RotationInputSchema,
-      response: { 200: TenantAnswerSchema, ...problems(400, 401, 404, 409, 503) }
-    }
+      response: { 200: TenantAnswerSchema, ...problems(400, 401, 403, 404, 409, 503) }
+    },
+    config: { action: 'keys:write' }
   }, async (request) => {
     const { tenant, warnings } = await admin.setRotation(request.params.tenant, request.body, actorOf(request))
     return warnings.length > 0 ? { ...tenant, warnings } : tenant
   })
 
   app.delete('/tenants/:tenant/rotation', {
-    schema: { tags: ['rotation'], summary: 'Stop periodic rotation', security, params: TenantParams, response: { 204: Type.Null(), ...problems(401, 404, 409, 503) } }
+    schema: { tags: ['rotation'], summary: 'Stop periodic rotation', security, params: TenantParams, response: { 204: Type.Null(), ...problems(401, 403, 404, 409, 503) } },
+    config: { action: 'keys:write' }
   }, async (request, reply) => {
     await admin.clearRotation(request.params.tenant, actorOf(request))
     return await reply.code(204).send(null)

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { TenantParams, problems } from '../../../src/schemas/common.js'
 import { VerifierListSchema, VerifierQuerySchema } from '../../../src/schemas/verifiers.js'
 import { listVerifiers } from '../../../src/verifiers/verifier-list.js'
+import { ADMIN_SECURITY } from './guard.js'
 
 export default async function verifierRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -13,10 +14,11 @@ export default async function verifierRoutes (fastify: FastifyInstance) {
     schema: {
       tags: ['verifiers'],
       summary: 'Verifiers of the tenant (JWKS and discovery fetchers told apart by address and User-Agent), most recently seen first',
-      security: [{ adminToken: [] }],
+      security: ADMIN_SECURITY,
       params: TenantParams,
       querystring: VerifierQuerySchema,
       response: { 200: VerifierListSchema, ...problems(400, 401, 404, 503) }
-    }
+    },
+    config: { action: 'keys:read' }
   }, async (request) => await listVerifiers(store, request.params.tenant, request.query))
 }

@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { FakeClock, build, redisStoreOf, storeReady } from '../../helpers/build.js'
+import { createCredential } from '../../helpers/access.js'
 import { startRedis } from '../../helpers/redis-server.js'
 import { adminHeaders, createTenant, issue } from '../../helpers/tenants.js'
 
@@ -235,4 +236,17 @@ t.test('verifiers per tenant, capped like the token metrics, and postponed activ
   t.equal(await app.tokenmint.gate.tick(), 1)
   samples = (await scrape(app)).samples
   t.equal(value(samples, 'tokenmint_activations_postponed_total'), 1)
+})
+
+t.test('GET /metrics takes a scoped credential of role admin, operator or auditor, not tenant-admin', async t => {
+  const { app } = await build(t)
+  const statuses: Record<string, number> = {}
+  for (const role of ['admin', 'operator', 'auditor', 'tenant-admin'] as const) {
+    const made = await createCredential(app, role, role === 'tenant-admin' ? ['acme'] : undefined)
+    statuses[role] = (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${made.token}` } })).statusCode
+  }
+  t.same(statuses, { admin: 200, operator: 200, auditor: 200, 'tenant-admin': 401 })
+  const deleted = await createCredential(app, 'operator')
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/admin/credentials/${deleted.id}`, headers: adminHeaders })).statusCode, 204)
+  t.equal((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${deleted.token}` } })).statusCode, 401, 'a deleted one no longer')
 })

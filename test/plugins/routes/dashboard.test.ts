@@ -1,24 +1,20 @@
 // The operator dashboard: its headers and static files through app.inject, then the whole flow in headless Chromium.
-import { readdir, readFile, mkdir } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPairSync } from 'node:crypto'
 import { jwtVerify } from 'jose'
-import { chromium, type Page } from 'playwright-core'
-import t, { type Test } from 'tap'
+import type { Page } from 'playwright-core'
+import t from 'tap'
 import { describeProfiles } from '../../../src/profiles/index.js'
 import { PROFILE_NAMES } from '../../../src/types.js'
 import { ADMIN_TOKEN, build, FakeClock } from '../../helpers/build.js'
 import { startReceiver } from '../../helpers/webhook-receiver.js'
+import { SCREENSHOTS, openBrowser } from '../../helpers/browser.js'
 import { adminHeaders, issue } from '../../helpers/tenants.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const PUBLIC = join(HERE, '../../../public/admin')
-const SCREENSHOTS = join(HERE, '../../screenshots')
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'
-]
 const CSP_PARTS = [
   "default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'",
   "img-src 'self' data:", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"
@@ -77,25 +73,6 @@ t.test('the dashboard code never writes server data as HTML and loads nothing fr
   }
 })
 
-/** A Chromium page on `url` with clipboard access (closed in teardown), and the script errors it logs. */
-async function openBrowser (t: Test, url: string, viewport: { width: number, height: number }): Promise<{ page: Page, consoleErrors: string[] }> {
-  await mkdir(SCREENSHOTS, { recursive: true })
-  // Playwright gives every launch a fresh temporary --user-data-dir of its own (and refuses one in args).
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 20_000 })
-  t.teardown(async () => { await browser.close() })
-  const context = await browser.newContext({ timezoneId: 'UTC', viewport })
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url })
-  context.setDefaultTimeout(5000)
-  const page = await context.newPage()
-  const consoleErrors: string[] = []
-  page.on('console', message => {
-    // A refused API call is logged by the browser itself; the dashboard shows it in its message area.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text())
-  })
-  page.on('pageerror', err => { consoleErrors.push(err.message) })
-  return { page, consoleErrors }
-}
-
 /** Waits for the message area to hold an error and returns its text. */
 async function errorText (page: Page): Promise<string> {
   const box = page.locator('#messages .msg-error').last()
@@ -121,7 +98,9 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
   const { page, consoleErrors } = await openBrowser(t, url, { width: 1360, height: 1000 })
   const requested: string[] = []
   page.on('request', request => { requested.push(request.url()) })
-  const token = async () => await page.evaluate(() => sessionStorage.getItem('tokenmint.adminToken'))
+  /** What the page could read or keep: browser storage and script-visible cookies (the session cookie is HttpOnly). */
+  const kept = async () => await page.evaluate(() => ({ storage: sessionStorage.length + localStorage.length, cookies: document.cookie }))
+  const sessionCookie = async () => (await page.context().cookies()).find(cookie => cookie.name === 'tm_session')
 
   const response = await page.goto(`${url}/admin`)
   const csp = response?.headers()['content-security-policy'] ?? ''
@@ -129,20 +108,23 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
   t.equal(response?.headers()['referrer-policy'], 'no-referrer')
 
   // Sign-in: a wrong token is refused with the API's problem, the right one lists the tenants.
-  await page.getByLabel('Admin token').fill('not-the-admin-token')
+  await page.getByLabel('Admin credential').fill('not-the-admin-token')
   await page.getByRole('button', { name: 'Sign in' }).click()
   const refused = await errorText(page)
   t.match(refused, '401')
-  t.match(refused, 'the admin token is not valid')
+  t.match(refused, 'the credential is not valid')
   t.match(refused, 'UNAUTHORIZED')
-  t.equal(await token(), null, 'a refused token is not kept')
+  t.same(await kept(), { storage: 0, cookies: '' }, 'a refused credential is not kept')
+  t.equal(await sessionCookie(), undefined, 'and opens no session')
   t.ok(await page.locator('#signin-view').isVisible())
   await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-signin-error.png') })
 
-  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByLabel('Admin credential').fill(ADMIN_TOKEN)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.locator('[data-tenant="beta-sceyt"]').waitFor()
-  t.equal(await token(), ADMIN_TOKEN, 'the token is kept in sessionStorage')
+  t.same(await kept(), { storage: 0, cookies: '' }, 'nothing in browser storage, no cookie a script can read')
+  t.match(await sessionCookie(), { httpOnly: true, sameSite: 'Strict', path: '/' }, 'the session is an HttpOnly, SameSite=Strict cookie')
+  t.notMatch(await page.content(), ADMIN_TOKEN, 'the credential is not left in the page')
   t.equal(await page.locator('#messages .msg-error').count(), 0, 'the old error is gone')
 
   // The list is paginated, and search filters the loaded tenants by id or name.
@@ -289,14 +271,17 @@ t.test('an operator signs in, creates a tenant, rotates, revokes and creates an 
   await page.locator('#audit-tenant').fill('beta-sceyt')
   await page.locator('#audit-form').getByRole('button', { name: 'Show' }).click()
   await page.locator('table.audit tr[data-action="key.revoke"]').waitFor({ state: 'detached' })
+  await page.locator('table.audit tr[data-action="tenant.create"]').first().waitFor()
   const tenantsShown = await page.locator('table.audit tbody tr td:nth-child(3)').allInnerTexts()
   t.same([...new Set(tenantsShown)], ['beta-sceyt'], 'only the filtered tenant')
   await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-audit.png'), fullPage: true })
 
-  // Sign out forgets the token.
+  // Sign out ends the session on the server and drops its cookie.
+  const cookie = await sessionCookie()
   await page.getByRole('button', { name: 'Sign out' }).click()
   await page.locator('#signin-view').waitFor()
-  t.equal(await token(), null)
+  t.equal(await sessionCookie(), undefined, 'the cookie is cleared')
+  t.equal((await app.inject({ method: 'GET', url: '/v1/admin/whoami', headers: { cookie: `tm_session=${String(cookie?.value)}` } })).statusCode, 401, 'and the session is over')
 
   const foreign = requested.filter(address => {
     const parsed = new URL(address)
@@ -318,7 +303,7 @@ t.test('an operator imports keys, copies a public key and deletes a tenant behin
   await create({ id: 'imp-sceyt', name: 'Import on Sceyt', profile: 'sceyt', profileOptions: { applicationId: 'app-1' } })
   const { page, consoleErrors } = await openBrowser(t, url, { width: 1280, height: 900 })
   await page.goto(`${url}/admin`)
-  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByLabel('Admin credential').fill(ADMIN_TOKEN)
   await page.getByRole('button', { name: 'Sign in' }).click()
 
   // HS256: the platform's kid and secret; a placeholder is refused with one message naming /secret.

@@ -64,7 +64,9 @@ const COMMANDS: Record<string, string[]> = {
   token: ['issue', 'verify'],
   audit: [],
   verifiers: ['list'],
-  webhooks: ['create', 'list', 'delete', 'test', 'deliveries', 'retry']
+  webhooks: ['create', 'list', 'delete', 'test', 'deliveries', 'retry'],
+  credentials: ['create', 'list', 'delete'],
+  whoami: []
 }
 
 const payloadOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'))
@@ -451,4 +453,39 @@ t.test('webhooks: create shows the secret once, test delivers, deliveries lists 
   t.equal((await cli(env, 'webhooks', 'deliveries', id, '--status', 'nope')).code, 2)
   t.equal((await cli(env, 'webhooks', 'delete', id)).code, 0)
   t.match((await cli(env, 'webhooks', 'list')).stdout, 'no webhooks')
+})
+
+t.test('credentials create (shown once), list, delete, and whoami; TOKENMINT_ADMIN_TOKEN takes any credential', async t => {
+  const { url } = await build(t, { listen: true })
+  const root = { TOKENMINT_URL: url, TOKENMINT_ADMIN_TOKEN: ADMIN_TOKEN }
+  const created = await cli(root, 'credentials', 'create', '--name', 'Acme team', '--role', 'tenant-admin', '--tenants', 'acme,acme-eu')
+  t.equal(created.code, 0, created.stderr)
+  t.match(created.stdout, /created credential [a-f0-9]{16} \(Acme team\), role tenant-admin of acme, acme-eu/)
+  const token = shownOnce(created.stdout)
+  t.match(token, /^tmo_[a-f0-9]{16}_[A-Za-z0-9_-]{43}$/)
+  const id = token.slice(4, 20)
+
+  const scoped = { TOKENMINT_URL: url, TOKENMINT_ADMIN_TOKEN: token }
+  const who = await cli(scoped, 'whoami')
+  t.equal(who.code, 0, who.stderr)
+  t.equal(who.stdout, `${id} (Acme team), role tenant-admin, tenants acme, acme-eu\n`)
+  t.same(JSON.parse((await cli(root, '--json', 'whoami')).stdout), { id: 'root', name: 'root', role: 'admin', tenants: null })
+  const refused = await cli(scoped, 'credentials', 'list')
+  t.equal(refused.code, 1)
+  t.match(refused.stderr, /^error: 403 FORBIDDEN: /)
+
+  const list = await cli(root, 'credentials', 'list')
+  t.match(list.stdout, new RegExp(`${id}\\s+Acme team\\s+tenant-admin\\s+acme,acme-eu\\s+never`))
+  t.notMatch(list.stdout, token.slice(21), 'never the token')
+  const bad = await cli(root, 'credentials', 'create', '--name', 'x', '--role', 'owner')
+  t.equal(bad.code, 2)
+  t.match(bad.stderr, /must be one of admin, operator, tenant-admin, auditor/)
+
+  t.equal((await cli(root, 'credentials', 'delete', id)).code, 0)
+  const gone = await cli(scoped, 'whoami')
+  t.equal(gone.code, 1)
+  t.match(gone.stderr, /^error: 401 UNAUTHORIZED: /)
+  const log = await cli(root, 'audit', '--actor', 'root')
+  t.match(log.stdout, /credential\.delete/)
+  t.match(log.stdout, /credential\.create/)
 })

@@ -7,7 +7,7 @@ import { es256Tenant, keyList } from '../../../helpers/key-lifecycle.js'
 import { startRedis, uniquePrefix } from '../../../helpers/redis-server.js'
 import { createTenant } from '../../../helpers/tenants.js'
 
-const FIELDS = ['action', 'actor', 'at', 'ip', 'kid', 'tenant']
+const FIELDS = ['action', 'actor', 'actorName', 'at', 'ip', 'kid', 'tenant']
 
 t.test('every admin action is in the audit log, newest first, without material', async t => {
   const clock = new FakeClock()
@@ -65,7 +65,7 @@ t.test('every admin action is in the audit log, newest first, without material',
   t.same(items.map((item: { at: string }) => item.at), expected.map((_, i) => new Date(start + i * 1000).toISOString()).reverse(), 'at is the ISO time of the action')
   for (const item of items) {
     t.ok(Object.keys(item).every(field => FIELDS.includes(field)), `only ${FIELDS.join(', ')}: ${Object.keys(item).join(', ')}`)
-    t.match(item, { actor: 'admin', ip: '127.0.0.1' })
+    t.match(item, { actor: 'root', actorName: 'root', ip: '127.0.0.1' })
   }
   const leaked = secrets.filter(secret => typeof secret === 'string' && secret.length > 0 && res.body.includes(secret))
   t.same(leaked, [], 'no secret, PEM, API key or admin token in the log')
