@@ -7,11 +7,12 @@ import { TokenmintError } from '../../../src/errors.js'
 import { problems } from '../../../src/schemas/common.js'
 import {
   DeliveryListSchema, DeliveryParams, DeliveryQuerySchema, DeliveryViewSchema, WebhookCreatedSchema, WebhookCreateSchema,
-  WebhookListSchema, WebhookParams, WebhookPatchSchema, WebhookSecretSchema, WebhookViewSchema
+  WebhookListSchema, WebhookParams, WebhookPatchSchema, WebhookSecretSchema, WebhookViewSchema, WEBHOOK_ID_PATTERN
 } from '../../../src/schemas/webhooks.js'
 import { ADMIN_SECURITY } from './guard.js'
 
 const security = ADMIN_SECURITY
+const WEBHOOK_ID = new RegExp(WEBHOOK_ID_PATTERN)
 const tags = ['webhooks']
 
 /** Whether every tenant of a webhook (null: every tenant) lies within the principal's scope. */
@@ -36,7 +37,10 @@ export default async function webhookRoutes (fastify: FastifyInstance) {
    * tenant-admin's scope: to one, it does not exist.
    */
   async function webhookTenants (request: FastifyRequest): Promise<string[]> {
-    const { tenants } = await webhooks.get((request.params as { id: string }).id)
+    const { id } = request.params as { id: string }
+    // An id that cannot be one names no tenant: validation answers it with a 400.
+    if (!WEBHOOK_ID.test(id)) return []
+    const { tenants } = await webhooks.get(id)
     if (tenants === null && request.principal.tenants !== null) throw new TokenmintError('WEBHOOK_NOT_FOUND', 'the webhook does not exist')
     return tenants ?? []
   }

@@ -89,13 +89,31 @@ t.test('every event type arrives signed (standardwebhooks verifies it) and carri
   }
   t.match((await receiver.next(d => d.json.type === 'key.activated' && d.json.data.kid === nextKid)).json.data, { tenant: 'acme', alg: 'ES256', actor: undefined })
   t.match((await receiver.next(d => d.json.type === 'key.retired')).json.data, { tenant: 'acme', kid: firstKid })
-  t.match((await receiver.next(d => d.json.type === 'apikey.created')).json.data, { tenant: 'acme', apiKeyId: apiKey.id, actor: 'admin' })
+  t.match((await receiver.next(d => d.json.type === 'apikey.created')).json.data, { tenant: 'acme', apiKeyId: apiKey.id, actor: 'root' })
   t.match((await receiver.next(d => d.json.type === 'key.created')).json.data, { tenant: 'acme', kid: firstKid, alg: 'ES256', activateAt: /Z$/ })
   for (const delivery of receiver.received) {
     t.notMatch(delivery.body, /sealed|"ct"|"dk"|PRIVATE KEY|"d":|apiKey"|tm_acme_/, `${delivery.json.type}: no material`)
   }
   const ids = receiver.received.map(d => d.headers['webhook-id'])
   t.equal(new Set(ids).size, ids.length, 'one delivery per event')
+})
+
+t.test('a gated activation that waits for a verifier arrives as key.activation_delayed, with the new plan and the deadline', async t => {
+  const { app, admin, clock, receiver } = await setup(t)
+  const { secret } = (await admin('POST', '/v1/admin/webhooks', { url: receiver.url, events: ['key.activation_delayed'] })).json()
+  t.equal((await admin('POST', '/v1/admin/tenants', { id: 'gated', name: 'Gated', ...ES256 })).statusCode, 201)
+  // A verifier holds the first key only.
+  t.equal((await app.inject({ url: '/t/gated/.well-known/jwks.json', headers: { 'user-agent': 'edge/1' } })).statusCode, 200)
+  await app.tokenmint.verifiers.flush()
+  const rotated = (await admin('POST', '/v1/admin/tenants/gated/keys/rotate', { prepublish: 10, waitForVerifiers: true, maxDelay: 600 })).json()
+  clock.now = Date.parse(rotated.key.activateAt) - 1000
+  t.equal(await app.tokenmint.gate.tick(), 1, 'the gate postpones the key')
+  await app.tokenmint.deliveries.tick()
+  const delivery = await receiver.next(d => d.json.type === 'key.activation_delayed')
+  t.ok(receiver.verify(secret, delivery), 'signed')
+  t.match(delivery.json.data, { tenant: 'gated', kid: rotated.key.kid, alg: 'ES256', activateAt: rotated.key.activateBy, activateBy: rotated.key.activateBy, actor: 'scheduler' })
+  const [, key] = (await admin('GET', '/v1/admin/tenants/gated/keys')).json().items
+  t.equal(key.activateAt, rotated.key.activateBy, 'the event says what the keyring says')
 })
 
 t.test('filters by event type and tenant', async t => {
