@@ -203,3 +203,25 @@ t.test('SSRF: each delivery checks the address again and connects to the one it 
   t.match(delivery, { status: 'pending', attempts: 1, lastStatus: null, lastError: /refused: localhost resolves to a loopback address/ })
   t.equal(receiver.received.length, 0, 'nothing reached the receiver')
 })
+
+t.test('metrics: deliveries by result, the pending queue and the age of its oldest entry', async t => {
+  const { app, admin, clock, receiver } = await setup(t)
+  receiver.answer = () => 500
+  const { id } = (await admin('POST', '/v1/admin/webhooks', { url: receiver.url, events: ['*'] })).json()
+  await admin('POST', `/v1/admin/webhooks/${id as string}/test`)
+  await app.tokenmint.deliveries.tick()
+  clock.advance(1500)
+  const scrape = async (): Promise<string> => (await admin('GET', '/metrics')).body
+  let text = await scrape()
+  t.match(text, /tokenmint_webhook_deliveries_total\{result="retrying"\} 1\n/)
+  t.match(text, /tokenmint_webhook_deliveries_total\{result="delivered"\} 0\n/)
+  t.match(text, /tokenmint_webhook_queue_depth 1\n/)
+  t.match(text, /tokenmint_webhook_oldest_pending_seconds 1\.5\n/)
+  receiver.answer = () => 204
+  clock.advance(1000)
+  await app.tokenmint.deliveries.tick()
+  text = await scrape()
+  t.match(text, /tokenmint_webhook_deliveries_total\{result="delivered"\} 1\n/)
+  t.match(text, /tokenmint_webhook_queue_depth 0\n/)
+  t.match(text, /tokenmint_webhook_oldest_pending_seconds 0\n/)
+})
