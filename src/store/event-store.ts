@@ -102,7 +102,8 @@ export interface EventStore {
 
   /**
    * The tenant's keyring changed at `at` (now): the key-event scanner looks at it from then on. The score is replaced,
-   * not lowered, so a scan that read the keyring before the change fails to move it on (see rescheduleKeyTimes).
+   * and always changed (one ms later when it was `at` already), so a scan that read the keyring before the change
+   * fails to move it on (see rescheduleKeyTimes).
    */
   markKeyTimes (tenantId: string, at: number): Promise<void>
   /** Tenants whose next key transition is due at `now`, with the score read. */

@@ -39,7 +39,7 @@ export class MemoryEventStore implements EventStore {
 
   /** A keyring write files its tenant for the key-event scanner; MemoryStore calls it inside the write. */
   markKeyring (tenant: string, at: number): void {
-    this.keyTimes.set(tenant, at)
+    this.keyTimes.set(tenant, this.keyTimes.get(tenant) === at ? at + 1 : at)
   }
 
   async createWebhook (record: WebhookRecord): Promise<void> {
@@ -190,7 +190,7 @@ export class MemoryEventStore implements EventStore {
 
   async markKeyTimes (tenantId: string, at: number): Promise<void> {
     this.open()
-    this.keyTimes.set(tenantId, at)
+    this.markKeyring(tenantId, at)
   }
 
   async dueKeyTimes (now: number, limit: number): Promise<Array<{ tenant: string, dueAt: number }>> {

@@ -99,7 +99,20 @@ end
 return 1
 `
 
+/**
+ * KEYS the key-time index. ARGV tenant, time. Files the tenant at the time, one ms later when it is filed at exactly
+ * that time already: a mark always changes the score, so a scan holding the score it read cannot move it on.
+ */
+const MARK_KEY_TIMES = `
+local at = tonumber(ARGV[2])
+local current = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if current and tonumber(current) == at then at = at + 1 end
+redis.call('ZADD', KEYS[1], at, ARGV[1])
+return 1
+`
+
 export const EVENT_SCRIPTS = {
+  tmMarkKeyTimes: MARK_KEY_TIMES,
   tmEnqueueDelivery: ENQUEUE_DELIVERY,
   tmClaimDeliveries: CLAIM_DELIVERIES,
   tmFinishAttempt: FINISH_ATTEMPT,

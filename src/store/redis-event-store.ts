@@ -214,7 +214,7 @@ export class RedisEventStore implements EventStore {
   }
 
   async markKeyTimes (tenantId: string, at: number): Promise<void> {
-    await this.guarded(this.redis.zadd(this.key('key-times'), at, tenantId))
+    await this.script('tmMarkKeyTimes', [this.key('key-times')], [tenantId, String(at)])
   }
 
   async dueKeyTimes (now: number, limit: number): Promise<Array<{ tenant: string, dueAt: number }>> {

@@ -10,6 +10,9 @@ import type { UrlPolicy } from './url-guard.js'
 
 export type DeliveryResult = 'delivered' | 'retrying' | 'failed'
 
+/** How often an instance with no webhook drains the outbox. */
+const IDLE_POLL_MS = 2000
+
 export interface DeliveryWorkerOptions {
   events: EventStore
   webhooks: WebhookService
@@ -21,7 +24,7 @@ export interface DeliveryWorkerOptions {
   timeoutMs: number
   /** Seconds before each retry (WEBHOOK_RETRY_SCHEDULE). */
   retrySchedule: readonly number[]
-  /** How often the worker looks for work when nothing wakes it (default 250 ms). */
+  /** How often the worker looks for work when nothing wakes it (default 250 ms; 2 s while there is no webhook). */
   pollMs?: number
   /** How often key times are scanned (default 1 s). */
   scanMs?: number
@@ -52,8 +55,8 @@ export function afterAttempt (record: DeliveryRecord, outcome: AttemptOutcome, n
 
 /**
  * One loop per instance. A tick (a) reads new and abandoned outbox entries through the consumer group, creates one
- * delivery per matching webhook (create-if-absent, so a re-read entry gives no second delivery) and only then
- * acknowledges them; (b) claims due deliveries under a lease of timeout + 5 s and attempts them without waiting,
+ * delivery per matching webhook that existed at the event's time (create-if-absent, so a re-read entry gives no
+ * second delivery) and only then acknowledges them; (b) claims due deliveries under a lease of timeout + 5 s and attempts them without waiting,
  * bounded per instance and per webhook, so a slow receiver only ever holds its own webhook's slots; (c) every scanMs,
  * scans the key-time index. A delivery whose holder died is claimed again when its lease ends.
  */
@@ -65,6 +68,8 @@ export class DeliveryWorker {
   private again = false
   private stopped = true
   private lastScan = 0
+  /** Whether the last tick found any webhook: with none, the worker only drains the outbox, every 2 s. */
+  private active = false
 
   constructor (private readonly options: DeliveryWorkerOptions) {
     this.sender = new WebhookSender({ policy: options.policy, timeoutMs: options.timeoutMs })
@@ -115,7 +120,7 @@ export class DeliveryWorker {
         if (this.stopped) return
         const soon = this.again
         this.again = false
-        this.schedule(soon ? 0 : this.options.pollMs ?? 250)
+        this.schedule(soon ? 0 : this.active ? this.options.pollMs ?? 250 : IDLE_POLL_MS)
       })
     }, ms)
     this.timer.unref()
@@ -128,10 +133,14 @@ export class DeliveryWorker {
       let webhooks: WebhookRecord[] = []
       try {
         webhooks = await this.options.events.listWebhooks()
-        if (webhooks.length > 0) await this.fanOut(webhooks)
+        this.active = webhooks.length > 0
+        await this.fanOut(webhooks)
       } catch (err) {
         onError?.(err)
       }
+      // With no webhook there is nothing to attempt, and key transitions can wait: they are emitted within the
+      // lookback once a webhook exists, and fanned out only to webhooks created before them.
+      if (!this.active) return
       try {
         await this.dispatch(webhooks)
       } catch (err) {
@@ -152,7 +161,7 @@ export class DeliveryWorker {
     if (entries.length === 0) return
     for (const entry of entries) {
       for (const webhook of webhooks) {
-        if (wants(webhook, entry.event.type, entry.tenant)) await events.enqueueDelivery(newDelivery(webhook.id, entry.event, clock()), DELIVERY_RETENTION_MS)
+        if (entry.event.at >= webhook.createdAt && wants(webhook, entry.event.type, entry.tenant)) await events.enqueueDelivery(newDelivery(webhook.id, entry.event, clock()), DELIVERY_RETENTION_MS)
       }
     }
     await events.ackOutbox(entries)

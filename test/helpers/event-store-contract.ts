@@ -160,7 +160,11 @@ export function eventStoreContract (t: Test, makeStore: () => Promise<StoreFixtu
     await store.eventStore.markKeyTimes('acme', T0 + 5)
     await store.eventStore.rescheduleKeyTimes('acme', T0 + 10, T0 + 100)
     t.same(await store.eventStore.dueKeyTimes(T0 + 5, 10), [{ tenant: 'acme', dueAt: T0 + 5 }], 'marked again meanwhile: not moved')
-    await store.eventStore.rescheduleKeyTimes('acme', T0 + 5, null)
+    await store.eventStore.markKeyTimes('acme', T0 + 5)
+    t.same(await store.eventStore.dueKeyTimes(T0 + 6, 10), [{ tenant: 'acme', dueAt: T0 + 6 }], 'a mark at the same time still changes the score')
+    await store.eventStore.rescheduleKeyTimes('acme', T0 + 5, T0 + 100)
+    t.same(await store.eventStore.dueKeyTimes(T0 + 6, 10), [{ tenant: 'acme', dueAt: T0 + 6 }], 'so a scan holding the former one cannot move it')
+    await store.eventStore.rescheduleKeyTimes('acme', T0 + 6, null)
     t.same(await store.eventStore.dueKeyTimes(T0 + 1_000_000, 10), [])
   })
 

@@ -66,6 +66,7 @@ export default async function webhookRoutes (fastify: FastifyInstance) {
     }
   }, async (request, reply) => {
     const created = await webhooks.create(request.body)
+    deliveries.wake()
     return await reply.header('cache-control', 'no-store').code(201).send(created)
   })
 

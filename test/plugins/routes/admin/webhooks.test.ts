@@ -81,6 +81,10 @@ t.test('every event type arrives signed (standardwebhooks verifies it) and carri
 
   const want = ['tenant.created', 'key.created', 'key.published', 'key.activated', 'apikey.created', 'apikey.deleted', 'tenant.updated',
     'rotation.updated', 'key.retired', 'key.revoked', 'tenant.deleted', 'webhook.test']
+  // Ticks a second apart until every type arrived (at most 20): the worker's own timer runs beside them.
+  for (let step = 0; step < 20 && !want.every(type => receiver.received.some(d => d.json.type === type)); step++) {
+    await advance({ app } as TestApp, clock, 1000)
+  }
   for (const type of want) {
     const delivery = await receiver.next(d => d.json.type === type)
     t.ok(receiver.verify(secret, delivery), `${type}: signature verified`)
@@ -216,4 +220,26 @@ t.test('SSRF: each delivery checks the address again and connects to the one it 
   const [delivery] = (await strict.admin('GET', `/v1/admin/webhooks/${id as string}/deliveries`)).json().items
   t.match(delivery, { status: 'pending', attempts: 1, lastStatus: null, lastError: /refused: localhost resolves to a loopback address/ })
   t.equal(receiver.received.length, 0, 'nothing reached the receiver')
+})
+
+t.test('metrics: deliveries by result, the pending queue and the age of its oldest entry', async t => {
+  const { app, admin, clock, receiver } = await setup(t)
+  receiver.answer = () => 500
+  const { id } = (await admin('POST', '/v1/admin/webhooks', { url: receiver.url, events: ['*'] })).json()
+  await admin('POST', `/v1/admin/webhooks/${id as string}/test`)
+  await app.tokenmint.deliveries.tick()
+  clock.advance(1500)
+  const scrape = async (): Promise<string> => (await admin('GET', '/metrics')).body
+  let text = await scrape()
+  t.match(text, /tokenmint_webhook_deliveries_total\{result="retrying"\} 1\n/)
+  t.match(text, /tokenmint_webhook_deliveries_total\{result="delivered"\} 0\n/)
+  t.match(text, /tokenmint_webhook_queue_depth 1\n/)
+  t.match(text, /tokenmint_webhook_oldest_pending_seconds 1\.5\n/)
+  receiver.answer = () => 204
+  clock.advance(1000)
+  await app.tokenmint.deliveries.tick()
+  text = await scrape()
+  t.match(text, /tokenmint_webhook_deliveries_total\{result="delivered"\} 1\n/)
+  t.match(text, /tokenmint_webhook_queue_depth 0\n/)
+  t.match(text, /tokenmint_webhook_oldest_pending_seconds 0\n/)
 })
