@@ -94,13 +94,14 @@ export class VerifierRecorder {
 
   start (): void {
     if (this.timer !== undefined) return
-    this.timer = setInterval(() => { this.flush().catch(() => {}) }, this.options.intervalMs ?? 1000)
+    // A tick while a flush is still running (Redis slow or down) is skipped, so flushes never queue up.
+    this.timer = setInterval(() => { if (this.flushing === undefined) this.flush().catch(() => {}) }, this.options.intervalMs ?? 1000)
     this.timer.unref()
   }
 
-  /** Writes what was seen since the last flush in one store call; never rejects. Overlapping calls share one run. */
+  /** Writes everything seen before the call, in one store call after the flush in progress if any; never rejects. */
   async flush (): Promise<void> {
-    if (this.flushing !== undefined) return await this.flushing
+    while (this.flushing !== undefined) await this.flushing
     if (this.size === 0) return
     this.flushing = this.write().finally(() => { this.flushing = undefined })
     await this.flushing
@@ -110,7 +111,6 @@ export class VerifierRecorder {
   async stop (): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
-    if (this.flushing !== undefined) await this.flushing
     await this.flush()
   }
 

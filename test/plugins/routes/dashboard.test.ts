@@ -422,7 +422,11 @@ t.test('the Verifiers panel lists who fetched the JWKS, and a gated pending key 
   await fetchJwks('gateway/2.1')
   await page.getByRole('button', { name: 'Refresh' }).click()
   await page.locator(`.tl-row[data-kid="${pendingKid}"] .tl-propagation`, { hasText: '1 of 2 verifiers have it' }).waitFor()
-  t.match(await page.locator('table.verifiers tbody tr').first().innerText(), pendingKid, 'the verifier that fetched again holds the new kid')
+  // The panel is reloaded after the timeline: wait for its new rows.
+  const refetched = page.locator('table.verifiers tbody tr', { hasText: pendingKid })
+  await refetched.waitFor()
+  t.match(await refetched.innerText(), 'gateway/2.1', 'the verifier that fetched again holds the new kid')
+  t.equal(await page.locator('table.verifiers tbody tr').first().innerText(), await refetched.innerText(), 'and is now the most recently seen')
   await page.locator('#verifiers').screenshot({ path: join(SCREENSHOTS, 'dashboard-verifiers.png') })
   t.same(consoleErrors, [])
 })
