@@ -17,6 +17,7 @@ import adminRoutes from './routes/admin/index.js'
 import dashboardRoutes from './routes/dashboard.js'
 import healthRoutes from './routes/health.js'
 import jwksRoutes from './routes/jwks.js'
+import oidcLogin from './routes/oidc-login.js'
 import tenantApi from './routes/tenant-api.js'
 
 export interface AppOptions {
@@ -80,5 +81,6 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(tenantApi)
   await app.register(adminRoutes, { prefix: '/v1/admin' })
   await app.register(dashboardRoutes)
+  if (config.operatorOidc !== undefined) await app.register(oidcLogin, { oidc: config.operatorOidc })
   return app
 }

@@ -1,5 +1,6 @@
 // The service's configuration: the environment read once, validated into a typed object. Apart from the CLI's own TOKENMINT_* variables (src/cli/options.ts), nothing else in src/ or plugins/ reads process.env.
 import { randomBytes, createHash } from 'node:crypto'
+import { parseRoleMappings, type RoleMapping } from './access/oidc-roles.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -71,6 +72,37 @@ export interface Config {
   authFailuresMax: number
   /** Longest life of a dashboard session, seconds. */
   sessionTtl: number
+  /** Single sign-on for operators (OPERATOR_OIDC_*), when the issuer, client id and secret are all set. */
+  operatorOidc?: OperatorOidcConfig
+}
+
+export interface OperatorOidcConfig {
+  issuer: string
+  clientId: string
+  clientSecret: string
+  /** The claim whose values map to roles (default groups). */
+  claim: string
+  roles: RoleMapping[]
+}
+
+function operatorOidc (env: Env): OperatorOidcConfig | undefined {
+  const names = ['OPERATOR_OIDC_ISSUER', 'OPERATOR_OIDC_CLIENT_ID', 'OPERATOR_OIDC_CLIENT_SECRET'] as const
+  const set = names.filter(name => env[name] !== undefined && env[name] !== '')
+  if (set.length === 0) return undefined
+  const missing = names.find(name => !set.includes(name))
+  if (missing !== undefined) throw new ConfigError(missing, `is required with ${set.join(' and ')}`)
+  const issuer = url('OPERATOR_OIDC_ISSUER', env.OPERATOR_OIDC_ISSUER as string, ['https:', 'http:'])
+  const host = new URL(issuer).hostname
+  if (issuer.startsWith('http:') && host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new ConfigError('OPERATOR_OIDC_ISSUER', 'must use https (http only on a loopback address)')
+  let roles: RoleMapping[]
+  try {
+    roles = parseRoleMappings(env.OPERATOR_OIDC_ROLES ?? '')
+  } catch (err) {
+    throw new ConfigError('OPERATOR_OIDC_ROLES', (err as Error).message)
+  }
+  if (roles.length === 0) throw new ConfigError('OPERATOR_OIDC_ROLES', 'must map at least one value to a role, e.g. tm-admins=admin')
+  const claim = env.OPERATOR_OIDC_CLAIM !== undefined && env.OPERATOR_OIDC_CLAIM !== '' ? env.OPERATOR_OIDC_CLAIM : 'groups'
+  return { issuer, clientId: env.OPERATOR_OIDC_CLIENT_ID as string, clientSecret: env.OPERATOR_OIDC_CLIENT_SECRET as string, claim, roles }
 }
 
 export class ConfigError extends Error {
@@ -236,6 +268,7 @@ export function loadConfig (env: Env = process.env): Config {
     webhookAllowHttp: flag(env, 'WEBHOOK_ALLOW_HTTP'),
     webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE'),
     authFailuresMax: integer(env, 'AUTH_FAILURES_MAX', 20, 1, 1_000_000),
-    sessionTtl: integer(env, 'SESSION_TTL', 8 * 3600, 60, 30 * 86400)
+    sessionTtl: integer(env, 'SESSION_TTL', 8 * 3600, 60, 30 * 86400),
+    operatorOidc: operatorOidc(env)
   }
 }

@@ -15,13 +15,18 @@ export const CredentialCreateSchema = Type.Object({
 }, { additionalProperties: false })
 export type CredentialCreate = Static<typeof CredentialCreateSchema>
 
-export const CredentialViewSchema = Type.Object({
+/** What every answer about a credential holds. */
+const CredentialFields = {
   id: Type.String(),
   name: Type.String(),
   role: RoleSchema,
   tenants: Tenants,
   createdAt: Type.String(),
-  expiresAt: Type.Union([Type.String(), Type.Null()]),
+  expiresAt: Type.Union([Type.String(), Type.Null()])
+}
+
+export const CredentialViewSchema = Type.Object({
+  ...CredentialFields,
   lastUsedAt: Type.Union([Type.String(), Type.Null()], { description: 'Updated at most once a minute per instance' })
 })
 export type CredentialView = Static<typeof CredentialViewSchema>
@@ -29,12 +34,7 @@ export const CredentialListSchema = onePage(CredentialViewSchema)
 export type CredentialList = Static<typeof CredentialListSchema>
 
 export const CredentialCreatedSchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  role: RoleSchema,
-  tenants: Tenants,
-  createdAt: Type.String(),
-  expiresAt: Type.Union([Type.String(), Type.Null()]),
+  ...CredentialFields,
   token: Type.String({ description: 'tmo_<id>_<secret>, shown once' })
 })
 export type CredentialCreated = Static<typeof CredentialCreatedSchema>

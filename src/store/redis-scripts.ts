@@ -28,24 +28,30 @@ local function tm_xadd(f)
   redis.call('XADD', KEYS[5], 'MINID', string.format('%d', ms - retention), string.format('%d', ms) .. '-*', unpack(f))
   redis.call('PEXPIRE', KEYS[5], retention)
 end
-local function tm_audit()
-  local actor, name = string.match(ARGV[2], '^([^\\n]*)\\n(.*)$')
-  local f = {'at', ARGV[1], 'actor', actor or ARGV[2]}
+-- Appends one audit entry from its values (name and kid may be nil): at, actor, actorName?, action, tenant, kid?, ip.
+local function tm_entry(at, actor, name, action, tenant, kid, ip)
+  local f = {'at', at, 'actor', actor}
   if name then
     f[#f + 1] = 'actorName'
     f[#f + 1] = name
   end
   f[#f + 1] = 'action'
-  f[#f + 1] = ARGV[3]
+  f[#f + 1] = action
   f[#f + 1] = 'tenant'
-  f[#f + 1] = ARGV[4]
-  if ARGV[5] ~= '' then
+  f[#f + 1] = tenant
+  if kid then
     f[#f + 1] = 'kid'
-    f[#f + 1] = ARGV[5]
+    f[#f + 1] = kid
   end
   f[#f + 1] = 'ip'
-  f[#f + 1] = ARGV[6]
+  f[#f + 1] = ip
   tm_xadd(f)
+end
+local function tm_audit()
+  local actor, name = string.match(ARGV[2], '^([^\\n]*)\\n(.*)$')
+  local kid = nil
+  if ARGV[5] ~= '' then kid = ARGV[5] end
+  tm_entry(ARGV[1], actor or ARGV[2], name, ARGV[3], ARGV[4], kid, ARGV[6])
 end
 -- The outbox stream is created with the delivery workers' consumer group, so no event is written before the group.
 local function tm_outbox()
@@ -69,24 +75,9 @@ local function tm_require_tenant()
     return redis.error_reply('TENANT_NOT_FOUND')
   end
 end
--- Appends an audit entry given as a JSON object {at, actor, action, tenant, kid?, ip} (all strings).
+-- Appends an audit entry given as a JSON object {at, actor, actorName?, action, tenant, kid?, ip} (all strings).
 local function tm_audit_json(e)
-  local f = {'at', e.at, 'actor', e.actor}
-  if e.actorName then
-    f[#f + 1] = 'actorName'
-    f[#f + 1] = e.actorName
-  end
-  f[#f + 1] = 'action'
-  f[#f + 1] = e.action
-  f[#f + 1] = 'tenant'
-  f[#f + 1] = e.tenant
-  if e.kid then
-    f[#f + 1] = 'kid'
-    f[#f + 1] = e.kid
-  end
-  f[#f + 1] = 'ip'
-  f[#f + 1] = e.ip
-  tm_xadd(f)
+  tm_entry(e.at, e.actor, e.actorName, e.action, e.tenant, e.kid, e.ip)
 end
 -- The record of key ARGV[10] of an existing tenant; or nil and the error reply (TENANT_NOT_FOUND, KEY_NOT_FOUND).
 local function tm_existing_key()

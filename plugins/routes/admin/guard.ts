@@ -93,7 +93,14 @@ export function createGuard (app: FastifyInstance, session: (request: FastifyReq
   }
 
   const authenticate: Guard['authenticate'] = async (request, reply) => {
-    await checkFailures(request, reply)
+    // The count is read while the credential is checked, so that a slow store does not add the two waits up;
+    // an address over its limit gets its 429 whatever the credential said.
+    const [limited, identified] = await Promise.allSettled([checkFailures(request, reply), identify(request, reply)])
+    if (limited.status === 'rejected') throw limited.reason
+    if (identified.status === 'rejected') throw identified.reason
+  }
+
+  const identify = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const token = bearerToken(request.headers.authorization)
     if (token === undefined) {
       const principal = request.headers.authorization === undefined ? await session(request) : null
