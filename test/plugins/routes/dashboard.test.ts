@@ -399,7 +399,7 @@ t.test('the Verifiers panel lists who fetched the JWKS, and a gated pending key 
 
   const { page, consoleErrors } = await openBrowser(t, url, { width: 1360, height: 1000 })
   await page.goto(`${url}/admin`)
-  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByLabel('Admin credential').fill(ADMIN_TOKEN)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.locator('[data-tenant="gated"]').click()
   await page.locator('table.verifiers tbody tr').nth(1).waitFor()
@@ -441,7 +441,7 @@ t.test('an operator sees webhooks and their deliveries, sends a test event and r
   const webhookId = created.json().id as string
   const { page, consoleErrors } = await openBrowser(t, url, { width: 1360, height: 900 })
   await page.goto(`${url}/admin`)
-  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByLabel('Admin credential').fill(ADMIN_TOKEN)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('button', { name: 'Webhooks' }).click()
   const card = page.locator(`[data-webhook="${webhookId}"]`)
