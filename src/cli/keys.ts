@@ -132,6 +132,8 @@ export function registerKeys (program: Command, ctx: CliContext): void {
     .description('print the public key of an asymmetric key version as SPKI PEM (for platforms that take a key, not a JWKS URL)')
     .argument('<tenant>', 'tenant id')
     .argument('<kid>', 'key id')
+    // A kid may begin with "-" (a base64url thumbprint): it is the argument, not an option.
+    .allowUnknownOption()
     .action(async (tenant: string, kid: string, _flags: unknown, command: Command) => {
       const { client, out } = ctx.session(command)
       const list = await client.request<KeyList>('GET', keysPath(tenant), { auth: 'admin' })
@@ -146,6 +148,7 @@ export function registerKeys (program: Command, ctx: CliContext): void {
     .description('revoke a key version at once: it leaves the JWKS and never signs again')
     .argument('<tenant>', 'tenant id')
     .argument('<kid>', 'key id')
+    .allowUnknownOption()
     .action(async (tenant: string, kid: string, _flags: unknown, command: Command) => {
       const { client, out } = ctx.session(command)
       const answer = await client.request<KeyRevoked>('POST', keysPath(tenant) + path(kid, 'revoke'), { auth: 'admin' })

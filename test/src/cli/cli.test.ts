@@ -375,6 +375,15 @@ t.test('keys public prints an asymmetric key as PEM; rotate says what happened; 
   t.match(pem.stdout, /^-----BEGIN PUBLIC KEY-----\n/)
   const asJson = await cli(env, '--json', 'keys', 'public', 'pem', sceyt.activeKid)
   t.strictSame(JSON.parse(asJson.stdout), { kid: sceyt.activeKid, alg: 'RS256', publicKeyPem: view.publicKeyPem })
+  // A kid that begins with "-" (a thumbprint may) is taken as the kid, not as an option.
+  const dashed = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const imported = await admin('POST', '/v1/admin/tenants/pem/keys', { alg: 'RS256', privateKeyPem: dashed, kid: '-dash-first' })
+  t.equal(imported.statusCode, 201, imported.body)
+  const dashedPem = await cli(env, 'keys', 'public', 'pem', '-dash-first')
+  t.equal(dashedPem.code, 0, dashedPem.stderr)
+  t.match(dashedPem.stdout, /^-----BEGIN PUBLIC KEY-----\n/)
+  const dashedRevoke = await cli(env, 'keys', 'revoke', 'pem', '-dash-first')
+  t.equal(dashedRevoke.code, 0, dashedRevoke.stderr)
 
   await admin('POST', '/v1/admin/tenants', { id: 'hs', name: 'H', profile: 'smooch' })
   const hsKid = (await admin('GET', '/v1/admin/tenants/hs/keys')).json().items[0].kid as string
