@@ -39,8 +39,8 @@ t.test('after the primary is killed, commands and change notices follow the prom
   const resubscribed = changeNotice(listener, tenantId => tenantId === '*')
   const { primary, promotedAt } = await topology.failover(old, 15_000)
   t.not(primary.port, old.port, 'a replica was promoted')
-  await resubscribed
-  t.pass('the subscriber told its listeners that changes may have been missed')
+  const [everyTenant] = await resubscribed
+  t.equal(everyTenant, '*', 'the subscriber told its listeners that changes may have been missed')
 
   // The writer's first commands may still find it reconnecting: a write is retried as a client would on 503.
   let version: number | undefined
@@ -90,6 +90,7 @@ t.test('after a manual failover the clients leave the demoted primary, and no wr
   // The listener waits for no replica: its write is announced to the writer's subscriber.
   const notice = changeNotice(writer, tenantId => tenantId === 'beta')
   await listener.putApiKey(apiKeyFixture('beta', 'probe'), auditFixture('apikey.create', 'beta'))
-  await notice
-  t.pass('a change after the switch is heard by the other store')
+  const [tenant, version] = await notice
+  t.equal(tenant, 'beta', 'a change after the switch is heard by the other store')
+  t.ok(Number.isInteger(version) && version > 1, `with the tenant's new version (${version})`)
 })
