@@ -74,13 +74,16 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(drain, { responses })
   await app.register(services, { config, store, metrics: createMetrics(config), clock, scheduler: options.scheduler ?? true })
   await app.register(metrics)
-  await app.register(sessionJwt)
   await app.register(docs)
   await app.register(healthRoutes)
   await app.register(jwksRoutes)
   await app.register(tenantApi)
-  await app.register(adminRoutes, { prefix: '/v1/admin' })
+  // Only the operator routes read the session cookie: JWKS and issuance pay no cookie hook.
+  await app.register(async function operatorRoutes (operator) {
+    await operator.register(sessionJwt)
+    await operator.register(adminRoutes, { prefix: '/v1/admin' })
+    if (config.operatorOidc !== undefined) await operator.register(oidcLogin, { oidc: config.operatorOidc })
+  })
   await app.register(dashboardRoutes)
-  if (config.operatorOidc !== undefined) await app.register(oidcLogin, { oidc: config.operatorOidc })
   return app
 }
