@@ -137,8 +137,11 @@ t.test('a slow Redis (200 ms added each way): every request completes, one comma
 
 t.test('a Redis that hangs (SIGSTOP): the queue stays bounded, cached issuance goes on, writes fail, it recovers', async t => {
   const redis = await startRedis(t)
-  const { app, admin } = await build(t, { redisUrl: redis.url })
+  // No background commands (scheduler ticks, the delivery worker's polling) in the queue this test measures.
+  const { app, admin } = await build(t, { redisUrl: redis.url, scheduler: false })
   await storeReady(app)
+  await app.ready()
+  await app.tokenmint.deliveries.stop()
   const watch = watchQueue(t, app)
   const tenant = await createTenant(app, { id: 'hung', profile: 'smooch', rateLimit: { max: 100_000, timeWindow: 60_000 } })
   t.equal((await issue(app, tenant.id, tenant.apiKey, { userId: 'warm' })).statusCode, 201)
