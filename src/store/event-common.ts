@@ -1,9 +1,6 @@
-// What both event stores share: the delivery cursor and how long an idle outbox stays indexed.
+// What both event stores share: the delivery cursor.
 import { invalid } from '../errors.js'
 import type { DeliveryRecord } from './event-store.js'
-
-/** A tenant whose outbox has been empty this long after its last event leaves the outbox index. */
-export const OUTBOX_IDLE_MS = 60 * 60 * 1000
 
 /** Newest first: by creation time, then id, both descending. */
 export function newestDeliveryFirst (a: Pick<DeliveryRecord, 'createdAt' | 'id'>, b: Pick<DeliveryRecord, 'createdAt' | 'id'>): number {

@@ -87,6 +87,13 @@ end
 return emitted
 `
 
+/** KEYS a stream. Deletes it if it holds no entry (its consumer group goes with it; writes create both again). Returns 1 if deleted. */
+const DROP_EMPTY_STREAM = `
+if redis.call('XLEN', KEYS[1]) ~= 0 then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`
+
 /** KEYS a sorted set. ARGV member, expected score, new score ('' removes). Compare-and-set of one member's score. */
 const RESCORE = `
 local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
@@ -119,7 +126,8 @@ export const EVENT_SCRIPTS = {
   tmRetryDelivery: RETRY_DELIVERY,
   tmUpdateWebhook: UPDATE_WEBHOOK,
   tmEmitOnce: EMIT_ONCE,
-  tmRescore: RESCORE
+  tmRescore: RESCORE,
+  tmDropEmptyStream: DROP_EMPTY_STREAM
 } as const
 
 export type EventScriptName = keyof typeof EVENT_SCRIPTS

@@ -3,12 +3,14 @@ import { TokenmintError } from '../errors.js'
 import type { Page } from '../types.js'
 import type { OutboxEvent } from '../webhooks/events.js'
 import { DELIVERY_STATUSES, type DeliveryRecord, type EventStore, type ListDeliveriesOptions, type OutboxEntry, type ReadOutboxOptions, type WebhookRecord } from './event-store.js'
-import { decodeDeliveryCursor, encodeDeliveryCursor, OUTBOX_IDLE_MS } from './event-common.js'
+import { decodeDeliveryCursor, encodeDeliveryCursor } from './event-common.js'
 import { EVENT_SCRIPTS, type EventScriptName } from './redis-event-scripts.js'
 import type { RedisClient } from './redis-client.js'
 
 /** The consumer group every instance's delivery worker reads the outbox streams through. */
 export const OUTBOX_GROUP = 'deliver'
+/** Most outboxes one read looks at; the next read goes on from there, so every indexed outbox is read in turn. */
+export const OUTBOX_READ_TENANTS = 200
 
 export interface RedisEventStoreOptions {
   client: RedisClient
@@ -32,7 +34,9 @@ function parse<T> (json: string): T {
 
 /**
  * Keys: a tenant's outbox is the stream {prefix}{t:ID}:outbox, in the tenant's slot, so its write scripts append to
- * it atomically; {prefix}outbox-tenants indexes the tenants that wrote events (tenant → last write ms).
+ * it atomically; {prefix}outbox-tenants indexes the tenants whose outbox may hold entries (tenant → last write ms):
+ * a write indexes before its script and again after it, and a read that finds an outbox empty drops it (see
+ * unindexOutbox), so the index holds only outboxes with work and an idle instance reads none.
  * Webhooks live in one hash, {prefix}{webhooks}:all; the deliveries of webhook W in {prefix}{wh:W}:deliveries
  * (hash id → record), :due (pending ids by next attempt ms) and :log (ids by creation ms), one slot per webhook.
  * {prefix}key-times holds tenant → next key transition ms; {prefix}{t:ID}:emitted:TYPE:KID the marker of a
@@ -43,6 +47,8 @@ export class RedisEventStore implements EventStore {
   private readonly prefix: string
   private readonly guarded: RedisEventStoreOptions['guarded']
   private readonly durable: RedisEventStoreOptions['durable']
+  /** Where the next read of the outbox index starts. */
+  private outboxCursor = 0
 
   constructor (options: RedisEventStoreOptions) {
     this.redis = options.client
@@ -55,6 +61,15 @@ export class RedisEventStore implements EventStore {
   /** Called before a tenant write that carries events: the outbox is read from then on. */
   async indexOutbox (tenantId: string, at: number): Promise<void> {
     await this.guarded(this.redis.zadd(this.key('outbox-tenants'), 'GT', at, tenantId))
+  }
+
+  /**
+   * Called after a write that appended events: a read that dropped the tenant from the index while the write ran
+   * cannot have left its entries unindexed. Best effort: the write is done, and the index entry written before it
+   * stands unless such a read removed it in that instant.
+   */
+  async reindexOutbox (tenantId: string, at: number): Promise<void> {
+    await this.redis.zadd(this.key('outbox-tenants'), 'GT', at, tenantId).catch(() => {})
   }
 
   async createWebhook (record: WebhookRecord): Promise<void> {
@@ -85,26 +100,45 @@ export class RedisEventStore implements EventStore {
   }
 
   async readOutbox (options: ReadOutboxOptions): Promise<OutboxEntry[]> {
-    const tenants = options.tenants ?? await this.outboxTenants(options.now)
-    const reads = await this.guarded(Promise.all(tenants.map(async tenant => await this.readStream(tenant, options))))
+    if (options.tenants !== undefined) {
+      return (await this.guarded(Promise.all(options.tenants.map(async tenant => await this.readStream(tenant, options))))).flat()
+    }
+    const indexed = await this.outboxBatch()
+    let dropped = 0
+    const reads = await this.guarded(Promise.all(indexed.map(async ({ tenant, at }) => {
+      const entries = await this.readStream(tenant, options)
+      if (entries.length === 0 && await this.unindexOutbox(tenant, at)) dropped++
+      return entries
+    })))
+    // The dropped outboxes left the index before the cursor: the next batch starts that much earlier.
+    if (this.outboxCursor > 0) this.outboxCursor = Math.max(0, this.outboxCursor - dropped)
     return reads.flat()
   }
 
-  /** Every indexed tenant; one whose outbox has been empty for OUTBOX_IDLE_MS leaves the index. */
-  private async outboxTenants (now: number): Promise<string[]> {
+  /** The next OUTBOX_READ_TENANTS indexed outboxes from the cursor, starting over at the end of the index. */
+  private async outboxBatch (): Promise<Array<{ tenant: string, at: number }>> {
     const index = this.key('outbox-tenants')
-    const scored = await this.guarded(this.redis.zrange(index, 0, -1, 'WITHSCORES'))
-    const tenants: string[] = []
-    for (let i = 0; i + 1 < scored.length; i += 2) {
-      const [tenant, at] = [scored[i], Number(scored[i + 1])]
-      if (at < now - OUTBOX_IDLE_MS && await this.guarded(this.redis.xlen(this.outboxKey(tenant))) === 0) {
-        // A write indexes with a newer score before it appends: the compare-and-set keeps a tenant that just wrote.
-        await this.script('tmRescore', [index], [tenant, String(at), ''])
-        continue
-      }
-      tenants.push(tenant)
-    }
-    return tenants
+    const range = async (from: number): Promise<string[]> => await this.guarded(this.redis.zrange(index, from, from + OUTBOX_READ_TENANTS - 1, 'WITHSCORES'))
+    let scored = await range(this.outboxCursor)
+    if (scored.length === 0 && this.outboxCursor > 0) scored = await range(this.outboxCursor = 0)
+    const batch: Array<{ tenant: string, at: number }> = []
+    for (let i = 0; i + 1 < scored.length; i += 2) batch.push({ tenant: scored[i], at: Number(scored[i + 1]) })
+    this.outboxCursor = batch.length < OUTBOX_READ_TENANTS ? 0 : this.outboxCursor + batch.length
+    return batch
+  }
+
+  /**
+   * Drops an outbox found empty from the index, and its stream with it: the index entry goes only if no write has
+   * indexed the tenant since it was read (compare-and-set of the score), then the stream only if it is still empty
+   * (one script on its key); if it is not, the tenant is indexed again. A write indexes again after its script, so
+   * an entry appended while this runs is either seen here or indexed by its write. Returns whether it left the index.
+   */
+  private async unindexOutbox (tenant: string, at: number): Promise<boolean> {
+    const index = this.key('outbox-tenants')
+    if (Number(await this.script('tmRescore', [index], [tenant, String(at), ''])) !== 1) return false
+    if (Number(await this.script('tmDropEmptyStream', [this.outboxKey(tenant)], [])) === 1) return true
+    await this.guarded(this.redis.zadd(index, 'GT', at, tenant))
+    return false
   }
 
   private async readStream (tenant: string, options: ReadOutboxOptions): Promise<OutboxEntry[]> {
@@ -128,10 +162,12 @@ export class RedisEventStore implements EventStore {
   }
 
   async ackOutbox (entries: OutboxEntry[]): Promise<void> {
-    await this.guarded(Promise.all(entries.map(async entry => {
-      const key = this.outboxKey(entry.tenant)
-      await this.redis.xack(key, OUTBOX_GROUP, entry.entryId)
-      await this.redis.xdel(key, entry.entryId)
+    const byTenant = new Map<string, string[]>()
+    for (const entry of entries) byTenant.set(entry.tenant, [...byTenant.get(entry.tenant) ?? [], entry.entryId])
+    await this.guarded(Promise.all([...byTenant].map(async ([tenant, ids]) => {
+      const key = this.outboxKey(tenant)
+      await this.redis.xack(key, OUTBOX_GROUP, ...ids)
+      await this.redis.xdel(key, ...ids)
     })))
   }
 
@@ -226,10 +262,13 @@ export class RedisEventStore implements EventStore {
 
   async emitOnce (tenantId: string, events: Array<{ marker: string, event: OutboxEvent }>, markerTtlMs: number): Promise<number> {
     if (events.length === 0) return 0
-    await this.indexOutbox(tenantId, Math.max(...events.map(({ event }) => event.at)))
+    const at = Math.max(...events.map(({ event }) => event.at))
+    await this.indexOutbox(tenantId, at)
     const markers = events.map(({ marker }) => `${this.prefix}{t:${tenantId}}:emitted:${marker}`)
-    return Number(await this.script('tmEmitOnce', [this.outboxKey(tenantId), ...markers],
+    const emitted = Number(await this.script('tmEmitOnce', [this.outboxKey(tenantId), ...markers],
       [String(Math.max(1, Math.ceil(markerTtlMs))), ...events.map(({ event }) => JSON.stringify(event))]))
+    if (emitted > 0) await this.reindexOutbox(tenantId, at)
+    return emitted
   }
 
   async rescheduleKeyTimes (tenantId: string, expected: number, next: number | null): Promise<void> {

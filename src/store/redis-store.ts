@@ -608,7 +608,9 @@ export class RedisStore implements Store {
       keyring ? this.eventStore.markKeyTimes(tenantId, audit.at) : undefined
     ])
     const outbox = JSON.stringify(events.map(event => JSON.stringify(event)))
-    return Number(await this.durable(name, [keys.length, ...keys, ...this.auditArgs(audit), this.channel, tenantId, ...args, outbox]))
+    const result = Number(await this.durable(name, [keys.length, ...keys, ...this.auditArgs(audit), this.channel, tenantId, ...args, outbox]))
+    if (events.length > 0) await this.eventStore.reindexOutbox(tenantId, audit.at)
+    return result
   }
 
   private auditArgs (audit: AuditEntry): string[] {
