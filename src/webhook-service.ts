@@ -1,10 +1,11 @@
 // Operator actions on webhooks: URL checks, sealed secrets shown once, test events, deliveries and their retry.
 import { randomBytes } from 'node:crypto'
+import type { Actor } from './admin-service.js'
 import type { Sealer } from './crypto/envelope.js'
 import { TokenmintError } from './errors.js'
 import type { DeliveryList, DeliveryQuery, DeliveryView, WebhookCreate, WebhookCreated, WebhookPatch, WebhookView } from './schemas/webhooks.js'
 import type { DeliveryRecord, EventStore, WebhookRecord } from './store/event-store.js'
-import type { Clock } from './types.js'
+import type { AuditEntry, Clock } from './types.js'
 import { eventBody, newEvent } from './webhooks/events.js'
 import { newWebhookSecret } from './webhooks/signature.js'
 import { checkWebhookUrl, type UrlPolicy } from './webhooks/url-guard.js'
@@ -19,6 +20,8 @@ export interface WebhookServiceOptions {
   sealer: Sealer
   clock: Clock
   policy: UrlPolicy
+  /** Appends an entry to the audit log (the Store's appendAudit), for the actions that are not a webhook write. */
+  appendAudit: (entry: AuditEntry) => Promise<void>
 }
 
 const iso = (ms: number | null): string | null => ms === null ? null : new Date(ms).toISOString()
@@ -70,12 +73,21 @@ export class WebhookService {
   private readonly sealer: Sealer
   private readonly clock: Clock
   private readonly policy: UrlPolicy
+  private readonly appendAudit: WebhookServiceOptions['appendAudit']
 
   constructor (options: WebhookServiceOptions) {
     this.events = options.events
     this.sealer = options.sealer
     this.clock = options.clock
     this.policy = options.policy
+    this.appendAudit = options.appendAudit
+  }
+
+  /** Webhook entries belong to no tenant (tenant ''); their `kid` is the webhook's id. */
+  private audit (who: Actor, action: string, id: string): AuditEntry {
+    const entry: AuditEntry = { at: this.clock(), actor: who.actor, action, tenant: '', kid: id, ip: who.ip }
+    if (who.actorName !== undefined) entry.actorName = who.actorName
+    return entry
   }
 
   /** Sealed like key material, bound to the webhook: a blob moved to another webhook does not open. */
@@ -89,7 +101,7 @@ export class WebhookService {
     return record
   }
 
-  async create (input: WebhookCreate): Promise<WebhookCreated> {
+  async create (input: WebhookCreate, who: Actor): Promise<WebhookCreated> {
     await checkWebhookUrl(input.url, this.policy)
     const id = `wh_${randomBytes(12).toString('base64url')}`
     const secret = newWebhookSecret()
@@ -104,7 +116,7 @@ export class WebhookService {
       updatedAt: now,
       secret: this.seal(id, secret)
     }
-    await this.events.createWebhook(record)
+    await this.events.createWebhook(record, this.audit(who, 'webhook.create', id))
     return { ...webhookView(record), secret }
   }
 
@@ -116,7 +128,7 @@ export class WebhookService {
     return webhookView(await this.existing(id))
   }
 
-  async patch (id: string, patch: WebhookPatch): Promise<WebhookView> {
+  async patch (id: string, patch: WebhookPatch, who: Actor): Promise<WebhookView> {
     const record = await this.existing(id)
     if (patch.url !== undefined) await checkWebhookUrl(patch.url, this.policy)
     const updated: WebhookRecord = {
@@ -127,16 +139,16 @@ export class WebhookService {
       description: patch.description ?? record.description,
       updatedAt: this.clock()
     }
-    await this.events.updateWebhook(updated)
+    await this.events.updateWebhook(updated, this.audit(who, 'webhook.update', id))
     return webhookView(updated)
   }
 
-  async delete (id: string): Promise<void> {
-    await this.events.deleteWebhook(id)
+  async delete (id: string, who: Actor): Promise<void> {
+    await this.events.deleteWebhook(id, this.audit(who, 'webhook.delete', id))
   }
 
   /** A new secret, shown once; the current one becomes the previous one and keeps signing for PREVIOUS_SECRET_MS. */
-  async rotateSecret (id: string): Promise<{ secret: string }> {
+  async rotateSecret (id: string, who: Actor): Promise<{ secret: string }> {
     const record = await this.existing(id)
     const secret = newWebhookSecret()
     await this.events.updateWebhook({
@@ -145,7 +157,7 @@ export class WebhookService {
       previousSecret: record.secret,
       previousSecretExpiresAt: this.clock() + PREVIOUS_SECRET_MS,
       updatedAt: this.clock()
-    })
+    }, this.audit(who, 'webhook.rotate-secret', id))
     return { secret }
   }
 
@@ -157,11 +169,16 @@ export class WebhookService {
     return secrets
   }
 
-  /** Enqueues a webhook.test event for this webhook alone; the delivery workers send it like any other. */
-  async test (id: string): Promise<DeliveryView> {
+  /**
+   * Enqueues a webhook.test event for this webhook alone; the delivery workers send it like any other.
+   * The delivery lives in the webhook's own slot, apart from the audit log: the entry is written first, so no test
+   * is sent unaudited (a failed enqueue leaves an entry for a test that was not sent).
+   */
+  async test (id: string, who: Actor): Promise<DeliveryView> {
     const record = await this.existing(id)
     const now = this.clock()
     const delivery = newDelivery(record.id, newEvent('webhook.test', '', now, { tenant: null, webhookId: record.id }), now)
+    await this.appendAudit(this.audit(who, 'webhook.test', id))
     await this.events.enqueueDelivery(delivery, DELIVERY_RETENTION_MS)
     return deliveryView(delivery)
   }
@@ -172,12 +189,13 @@ export class WebhookService {
     return { items: page.items.map(deliveryView), nextCursor: page.nextCursor }
   }
 
-  /** A failed delivery is attempted again at once (same webhook-id); CONFLICT when it is not failed. */
-  async retry (id: string, deliveryId: string): Promise<DeliveryView> {
+  /** A failed delivery is attempted again at once (same webhook-id); CONFLICT when it is not failed. Audited first, as test. */
+  async retry (id: string, deliveryId: string, who: Actor): Promise<DeliveryView> {
     await this.existing(id)
     const delivery = await this.events.getDelivery(id, deliveryId)
     if (delivery === undefined) throw new TokenmintError('DELIVERY_NOT_FOUND', `webhook ${id} has no delivery ${deliveryId}`)
     if (delivery.status !== 'failed') throw new TokenmintError('CONFLICT', `delivery ${deliveryId} is ${delivery.status}: only a failed delivery is retried`)
+    await this.appendAudit(this.audit(who, 'webhook.delivery-retry', id))
     return deliveryView(await this.events.retryDelivery(id, deliveryId, this.clock()))
   }
 }

@@ -144,7 +144,7 @@ export default fp(async function services (app: FastifyInstance, options: Servic
     onReleased: (tenant, kid) => app.log.info({ tenant, kid }, 'postponed key activated: every verifier has it')
   })
   const policy = { allowHttp: config.webhookAllowHttp, allowPrivate: config.webhookAllowPrivate }
-  const webhooks = new WebhookService({ events: store.eventStore, sealer, clock, policy })
+  const webhooks = new WebhookService({ events: store.eventStore, sealer, clock, policy, appendAudit: async entry => await store.appendAudit(entry) })
   const deliveries = new DeliveryWorker({
     events: store.eventStore,
     webhooks,

@@ -1,6 +1,6 @@
 // The event side of the store: the transactional outbox, webhooks, their deliveries and the key-time index.
 import type { OutboxEvent } from '../webhooks/events.js'
-import type { Page, SealedBlob } from '../types.js'
+import type { AuditEntry, Page, SealedBlob } from '../types.js'
 
 export interface WebhookRecord {
   id: string
@@ -70,13 +70,14 @@ export interface ListDeliveriesOptions {
  * Outbox events are written by the Store's tenant writes themselves (their `events` argument), never here.
  */
 export interface EventStore {
-  createWebhook (record: WebhookRecord): Promise<void>
-  updateWebhook (record: WebhookRecord): Promise<void>
+  /** Webhook changes are admin actions: each is written with its audit entry (tenant '', kid the webhook id) in one atomic step. */
+  createWebhook (record: WebhookRecord, audit: AuditEntry): Promise<void>
+  updateWebhook (record: WebhookRecord, audit: AuditEntry): Promise<void>
   getWebhook (id: string): Promise<WebhookRecord | undefined>
   /** Every webhook, oldest first. */
   listWebhooks (): Promise<WebhookRecord[]>
   /** Removes the webhook and its deliveries. */
-  deleteWebhook (id: string): Promise<void>
+  deleteWebhook (id: string, audit: AuditEntry): Promise<void>
 
   /** Unacknowledged outbox entries for this consumer: its own first, then those idle past claimIdleMs, then new ones. */
   readOutbox (options: ReadOutboxOptions): Promise<OutboxEntry[]>

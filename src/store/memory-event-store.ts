@@ -1,6 +1,6 @@
 // The event store in memory (dev mode): the outbox, webhooks and deliveries with the Redis event store's semantics.
 import { TokenmintError, storeUnavailable } from '../errors.js'
-import type { Clock, Page } from '../types.js'
+import type { AuditEntry, Clock, Page } from '../types.js'
 import type { OutboxEvent } from '../webhooks/events.js'
 import { decodeDeliveryCursor, encodeDeliveryCursor, newestDeliveryFirst } from './event-common.js'
 import type { DeliveryRecord, EventStore, ListDeliveriesOptions, OutboxEntry, ReadOutboxOptions, WebhookRecord } from './event-store.js'
@@ -26,7 +26,8 @@ export class MemoryEventStore implements EventStore {
   private sequence = 0
   closed = false
 
-  constructor (clock: Clock) {
+  /** `audit` appends an entry to the store's audit log; a webhook change calls it in the same step as the change. */
+  constructor (clock: Clock, private readonly audit: (entry: AuditEntry) => void) {
     this.clock = clock
   }
 
@@ -42,15 +43,17 @@ export class MemoryEventStore implements EventStore {
     this.keyTimes.set(tenant, this.keyTimes.get(tenant) === at ? at + 1 : at)
   }
 
-  async createWebhook (record: WebhookRecord): Promise<void> {
+  async createWebhook (record: WebhookRecord, audit: AuditEntry): Promise<void> {
     this.open()
     if (this.webhooks.has(record.id)) throw new TokenmintError('CONFLICT', 'a webhook with this id exists')
+    this.audit(audit)
     this.webhooks.set(record.id, structuredClone(record))
   }
 
-  async updateWebhook (record: WebhookRecord): Promise<void> {
+  async updateWebhook (record: WebhookRecord, audit: AuditEntry): Promise<void> {
     this.open()
     if (!this.webhooks.has(record.id)) throw new TokenmintError('WEBHOOK_NOT_FOUND', 'the webhook does not exist')
+    this.audit(audit)
     this.webhooks.set(record.id, structuredClone(record))
   }
 
@@ -66,9 +69,11 @@ export class MemoryEventStore implements EventStore {
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
   }
 
-  async deleteWebhook (id: string): Promise<void> {
+  async deleteWebhook (id: string, audit: AuditEntry): Promise<void> {
     this.open()
-    if (!this.webhooks.delete(id)) throw new TokenmintError('WEBHOOK_NOT_FOUND', 'the webhook does not exist')
+    if (!this.webhooks.has(id)) throw new TokenmintError('WEBHOOK_NOT_FOUND', 'the webhook does not exist')
+    this.audit(audit)
+    this.webhooks.delete(id)
     this.deliveries.delete(id)
     this.due.delete(id)
   }

@@ -66,7 +66,7 @@ export class MemoryStore implements Store {
   constructor (options: MemoryStoreOptions = {}) {
     this.clock = options.clock ?? Date.now
     this.rateWindows = new RateWindows(this.clock)
-    this.eventStore = new MemoryEventStore(this.clock)
+    this.eventStore = new MemoryEventStore(this.clock, entry => this.log(entry.tenant, entry))
     this.auditRetentionMs = options.auditRetentionMs ?? DEFAULT_AUDIT_RETENTION_MS
   }
 

@@ -62,13 +62,6 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return encoded
 `
 
-/** KEYS webhooks. ARGV id, record JSON. Replaces an existing webhook only. */
-const UPDATE_WEBHOOK = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return redis.error_reply('WEBHOOK_NOT_FOUND') end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1
-`
-
 /**
  * KEYS outbox, then one marker per event. ARGV marker TTL ms, then one event JSON per marker. An event is appended
  * only with its marker newly set: the marker is the atomic marker of a time-driven event. Returns how many were.
@@ -124,7 +117,6 @@ export const EVENT_SCRIPTS = {
   tmClaimDeliveries: CLAIM_DELIVERIES,
   tmFinishAttempt: FINISH_ATTEMPT,
   tmRetryDelivery: RETRY_DELIVERY,
-  tmUpdateWebhook: UPDATE_WEBHOOK,
   tmEmitOnce: EMIT_ONCE,
   tmRescore: RESCORE,
   tmDropEmptyStream: DROP_EMPTY_STREAM

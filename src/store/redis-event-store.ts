@@ -1,6 +1,6 @@
 // The event store on Redis: outbox streams read through a consumer group, webhooks, leased deliveries, key times.
 import { TokenmintError } from '../errors.js'
-import type { Page } from '../types.js'
+import type { AuditEntry, Page } from '../types.js'
 import type { OutboxEvent } from '../webhooks/events.js'
 import { DELIVERY_STATUSES, type DeliveryRecord, type EventStore, type ListDeliveriesOptions, type OutboxEntry, type ReadOutboxOptions, type WebhookRecord } from './event-store.js'
 import { decodeDeliveryCursor, encodeDeliveryCursor } from './event-common.js'
@@ -17,9 +17,15 @@ export interface RedisEventStoreOptions {
   prefix: string
   /** Maps client failures to TokenmintError (the RedisStore's mapping). */
   guarded: <T>(operation: Promise<T>) => Promise<T>
-  /** Runs an admin write (webhook changes) as the RedisStore runs its writes, replication included. */
+  /** Runs an admin write as the RedisStore runs its writes, replication included. */
   durable: (command: string, args: Array<string | number>) => Promise<unknown>
+  /** Runs a webhook write script with its audit entry on the keys of tenant '' (see redis-scripts.ts). */
+  audited: (script: WebhookScript, audit: AuditEntry, args: string[]) => Promise<unknown>
+  /** The webhooks hash, in the slot of tenant '' so a webhook write and its audit entry are one step. */
+  webhooksKey: string
 }
+
+export type WebhookScript = 'tmCreateWebhook' | 'tmUpdateWebhook' | 'tmDeleteWebhook'
 
 type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>
 type StreamEntry = [id: string, fields: string[]]
@@ -37,7 +43,7 @@ function parse<T> (json: string): T {
  * it atomically; {prefix}outbox-tenants indexes the tenants whose outbox may hold entries (tenant → last write ms):
  * a write indexes before its script and again after it, and a read that finds an outbox empty drops it (see
  * unindexOutbox), so the index holds only outboxes with work and an idle instance reads none.
- * Webhooks live in one hash, {prefix}{webhooks}:all; the deliveries of webhook W in {prefix}{wh:W}:deliveries
+ * Webhooks live in one hash, {prefix}{t:}:webhooks, beside the audit log of tenant ''; the deliveries of webhook W in {prefix}{wh:W}:deliveries
  * (hash id → record), :due (pending ids by next attempt ms) and :log (ids by creation ms), one slot per webhook.
  * {prefix}key-times holds tenant → next key transition ms; {prefix}{t:ID}:emitted:TYPE:KID the marker of a
  * time-driven event (PX).
@@ -47,6 +53,8 @@ export class RedisEventStore implements EventStore {
   private readonly prefix: string
   private readonly guarded: RedisEventStoreOptions['guarded']
   private readonly durable: RedisEventStoreOptions['durable']
+  private readonly audited: RedisEventStoreOptions['audited']
+  private readonly webhooks: string
   /** Where the next read of the outbox index starts. */
   private outboxCursor = 0
 
@@ -55,6 +63,8 @@ export class RedisEventStore implements EventStore {
     this.prefix = options.prefix
     this.guarded = options.guarded
     this.durable = options.durable
+    this.audited = options.audited
+    this.webhooks = options.webhooksKey
     for (const [name, lua] of Object.entries(EVENT_SCRIPTS)) this.redis.defineCommand(name, { lua })
   }
 
@@ -72,28 +82,27 @@ export class RedisEventStore implements EventStore {
     await this.redis.zadd(this.key('outbox-tenants'), 'GT', at, tenantId).catch(() => {})
   }
 
-  async createWebhook (record: WebhookRecord): Promise<void> {
-    const created = await this.durable('hsetnx', [this.webhooksKey(), record.id, JSON.stringify(record)])
+  async createWebhook (record: WebhookRecord, audit: AuditEntry): Promise<void> {
+    const created = await this.audited('tmCreateWebhook', audit, [record.id, JSON.stringify(record)])
     if (Number(created) === 0) throw new TokenmintError('CONFLICT', 'a webhook with this id exists')
   }
 
-  async updateWebhook (record: WebhookRecord): Promise<void> {
-    await this.durable('tmUpdateWebhook', [1, this.webhooksKey(), record.id, JSON.stringify(record)])
+  async updateWebhook (record: WebhookRecord, audit: AuditEntry): Promise<void> {
+    await this.audited('tmUpdateWebhook', audit, [record.id, JSON.stringify(record)])
   }
 
   async getWebhook (id: string): Promise<WebhookRecord | undefined> {
-    const json = await this.guarded(this.redis.hget(this.webhooksKey(), id))
+    const json = await this.guarded(this.redis.hget(this.webhooks, id))
     return json === null ? undefined : parse<WebhookRecord>(json)
   }
 
   async listWebhooks (): Promise<WebhookRecord[]> {
-    const all = await this.guarded(this.redis.hvals(this.webhooksKey()))
+    const all = await this.guarded(this.redis.hvals(this.webhooks))
     return all.map(json => parse<WebhookRecord>(json)).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
   }
 
-  async deleteWebhook (id: string): Promise<void> {
-    const removed = await this.durable('hdel', [this.webhooksKey(), id])
-    if (Number(removed) === 0) throw new TokenmintError('WEBHOOK_NOT_FOUND', 'the webhook does not exist')
+  async deleteWebhook (id: string, audit: AuditEntry): Promise<void> {
+    await this.audited('tmDeleteWebhook', audit, [id])
     const k = this.deliveryKeys(id)
     // The webhook is gone: its deliveries are never attempted again, so removing them is best effort.
     await this.redis.del(k.deliveries, k.due, k.log).catch(() => {})
@@ -228,7 +237,12 @@ export class RedisEventStore implements EventStore {
 
   async retryDelivery (webhookId: string, id: string, now: number): Promise<DeliveryRecord> {
     const k = this.deliveryKeys(webhookId)
-    return parse<DeliveryRecord>(await this.script('tmRetryDelivery', [k.deliveries, k.due], [id, String(now)]) as string)
+    try {
+      return parse<DeliveryRecord>(await this.script('tmRetryDelivery', [k.deliveries, k.due], [id, String(now)]) as string)
+    } catch (err) {
+      if (err instanceof TokenmintError && err.code === 'CONFLICT') throw new TokenmintError('CONFLICT', 'only a failed delivery can be retried')
+      throw err
+    }
   }
 
   async pendingStats (webhookIds: string[]): Promise<{ depth: number, oldestCreatedAt: number | null }> {
@@ -282,10 +296,6 @@ export class RedisEventStore implements EventStore {
 
   private key (name: string): string {
     return `${this.prefix}${name}`
-  }
-
-  private webhooksKey (): string {
-    return `${this.prefix}{webhooks}:all`
   }
 
   private outboxKey (tenantId: string): string {

@@ -313,6 +313,39 @@ redis.call('HDEL', KEYS[8], ARGV[10])
 return tm_bump()
 `
 
+/*
+ * Webhook changes run on the same keys of tenant '', KEYS[7] the webhooks hash (id → record JSON), so each is written
+ * with its audit entry. They announce nothing: every instance's delivery worker reads the hash as it needs it.
+ */
+
+/** ARGV[10] webhook id, ARGV[11] record JSON. Returns 0, writing nothing, when the id is taken. */
+const CREATE_WEBHOOK = `
+if redis.call('HEXISTS', KEYS[7], ARGV[10]) == 1 then
+  return 0
+end
+tm_audit()
+redis.call('HSET', KEYS[7], ARGV[10], ARGV[11])
+return 1
+`
+
+/** The start of a change to an existing webhook ARGV[10]: WEBHOOK_NOT_FOUND, or its audit entry. */
+const EXISTING_WEBHOOK = `
+if redis.call('HEXISTS', KEYS[7], ARGV[10]) == 0 then
+  return redis.error_reply('WEBHOOK_NOT_FOUND')
+end
+tm_audit()
+`
+
+/** ARGV[10] webhook id, ARGV[11] record JSON. */
+const UPDATE_WEBHOOK = EXISTING_WEBHOOK + `redis.call('HSET', KEYS[7], ARGV[10], ARGV[11])
+return 1
+`
+
+/** ARGV[10] webhook id. */
+const DELETE_WEBHOOK = EXISTING_WEBHOOK + `redis.call('HDEL', KEYS[7], ARGV[10])
+return 1
+`
+
 /** KEYS[1] credentials, KEYS[2] last-use hash; ARGV[1] id, ARGV[2] ms. A deleted credential gets no last use. */
 const TOUCH_CREDENTIAL = `
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
@@ -351,6 +384,9 @@ export const SCRIPTS = {
   tmPutCredential: PRELUDE + PUT_CREDENTIAL,
   tmDeleteCredential: PRELUDE + DELETE_CREDENTIAL,
   tmTouchCredential: TOUCH_CREDENTIAL,
+  tmCreateWebhook: PRELUDE + CREATE_WEBHOOK,
+  tmUpdateWebhook: PRELUDE + UPDATE_WEBHOOK,
+  tmDeleteWebhook: PRELUDE + DELETE_WEBHOOK,
   tmDeleteSession: DELETE_SESSION,
   tmCountFailure: COUNT_FAILURE
 } as const

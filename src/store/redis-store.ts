@@ -181,7 +181,9 @@ export class RedisStore implements Store {
       client: this.redis,
       prefix: this.prefix,
       guarded,
-      durable: async (command, args) => await this.durable(command as DurableCommand, args)
+      durable: async (command, args) => await this.durable(command as DurableCommand, args),
+      audited: async (script, audit, args) => await this.accessWrite(script, audit, args, [this.accessKey('webhooks')]),
+      webhooksKey: this.accessKey('webhooks')
     })
 
     this.subscriber.on('message', (channel: string, message: string) => {
@@ -566,13 +568,16 @@ export class RedisStore implements Store {
     return `${this.tenantKeys('').base}:${name}`
   }
 
-  /** An access-control write script on tenant '''s keys and the credential hashes; see redis-scripts.ts. */
-  private async accessWrite (name: ScriptName, audit: AuditEntry, args: string[]): Promise<void> {
+  /**
+   * An admin write script on tenant '''s keys and its own (by default the credential hashes); see redis-scripts.ts.
+   * Returns the script's reply.
+   */
+  private async accessWrite (name: ScriptName, audit: AuditEntry, args: string[], own = [this.accessKey('credentials'), this.accessKey('credentials-used')]): Promise<unknown> {
     const k = this.tenantKeys('')
-    const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit, k.outbox, this.accessKey('credentials'), this.accessKey('credentials-used')]
+    const keys = [k.tenant, k.ver, k.keys, k.apikeys, k.audit, k.outbox, ...own]
     await this.indexAudit(audit)
-    // The last argument is the write's outbox events: access-control writes have none.
-    await this.durable(name, [keys.length, ...keys, ...this.auditArgs(audit), this.channel, '', ...args, '[]'])
+    // The last argument is the write's outbox events: these writes have none.
+    return await this.durable(name, [keys.length, ...keys, ...this.auditArgs(audit), this.channel, '', ...args, '[]'])
   }
 
   private key (name: string): string {

@@ -79,22 +79,27 @@ export function eventStoreContract (t: Test, makeStore: () => Promise<StoreFixtu
     t.same(await store.eventStore.readOutbox({ ...read, claimIdleMs: 0 }), [])
   })
 
-  t.test('webhooks: create, read, update, list, delete', async t => {
+  t.test('webhooks: create, read, update, list, delete, each with its audit entry and none for a write that fails', async t => {
     const { store } = await open(t)
     const events = store.eventStore
-    await events.createWebhook(webhookFixture('wh1'))
-    await events.createWebhook(webhookFixture('wh2', T0 + 1))
-    await t.rejects(events.createWebhook(webhookFixture('wh1')), { code: 'CONFLICT' })
+    const audit = (action: string, id: string, at: number) => auditFixture(action, '', at, id)
+    await events.createWebhook(webhookFixture('wh1'), audit('webhook.create', 'wh1', T0))
+    await events.createWebhook(webhookFixture('wh2', T0 + 1), audit('webhook.create', 'wh2', T0 + 1))
+    await t.rejects(events.createWebhook(webhookFixture('wh1'), audit('webhook.create', 'wh1', T0 + 2)), { code: 'CONFLICT' })
     t.same(await events.getWebhook('wh1'), webhookFixture('wh1'))
-    await events.updateWebhook({ ...webhookFixture('wh1'), url: 'https://other.example.com/' })
+    await events.updateWebhook({ ...webhookFixture('wh1'), url: 'https://other.example.com/' }, audit('webhook.update', 'wh1', T0 + 3))
     t.equal((await events.getWebhook('wh1'))?.url, 'https://other.example.com/')
-    await t.rejects(events.updateWebhook(webhookFixture('nope')), { code: 'WEBHOOK_NOT_FOUND' })
+    await t.rejects(events.updateWebhook(webhookFixture('nope'), audit('webhook.update', 'nope', T0 + 4)), { code: 'WEBHOOK_NOT_FOUND' })
     t.same((await events.listWebhooks()).map(w => w.id), ['wh1', 'wh2'])
     await events.enqueueDelivery(deliveryFixture('wh1', 'msg_1'), 86_400_000)
-    await events.deleteWebhook('wh1')
-    await t.rejects(events.deleteWebhook('wh1'), { code: 'WEBHOOK_NOT_FOUND' })
+    await events.deleteWebhook('wh1', audit('webhook.delete', 'wh1', T0 + 5))
+    await t.rejects(events.deleteWebhook('wh1', audit('webhook.delete', 'wh1', T0 + 6)), { code: 'WEBHOOK_NOT_FOUND' })
     t.equal(await events.getWebhook('wh1'), undefined)
     t.equal(await events.getDelivery('wh1', 'msg_1'), undefined, 'its deliveries went with it')
+    const logged = (await store.listAudit({ tenant: '', limit: 10 })).items
+    t.same(logged.map(entry => [entry.action, entry.kid, entry.at]), [
+      ['webhook.delete', 'wh1', T0 + 5], ['webhook.update', 'wh1', T0 + 3], ['webhook.create', 'wh2', T0 + 1], ['webhook.create', 'wh1', T0]
+    ], 'newest first, the failed writes absent')
   })
 
   t.test('deliveries: created once, claimed under a lease, finished by the claim holder only', async t => {

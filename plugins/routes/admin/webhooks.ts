@@ -9,6 +9,7 @@ import {
   DeliveryListSchema, DeliveryParams, DeliveryQuerySchema, DeliveryViewSchema, WebhookCreatedSchema, WebhookCreateSchema,
   WebhookListSchema, WebhookParams, WebhookPatchSchema, WebhookSecretSchema, WebhookViewSchema, WEBHOOK_ID_PATTERN
 } from '../../../src/schemas/webhooks.js'
+import { actorOf } from './actor.js'
 import { ADMIN_SECURITY } from './guard.js'
 
 const security = ADMIN_SECURITY
@@ -65,7 +66,7 @@ export default async function webhookRoutes (fastify: FastifyInstance) {
       }
     }
   }, async (request, reply) => {
-    const created = await webhooks.create(request.body)
+    const created = await webhooks.create(request.body, actorOf(request))
     deliveries.wake()
     return await reply.header('cache-control', 'no-store').code(201).send(created)
   })
@@ -83,13 +84,13 @@ export default async function webhookRoutes (fastify: FastifyInstance) {
   app.patch('/webhooks/:id', {
     schema: { tags, summary: 'Change a webhook\'s url, events, tenants or description', security, params: WebhookParams, body: WebhookPatchSchema, response: { 200: WebhookViewSchema, ...problems(400, 401, 403, 404, 503) } },
     config: { action: 'webhooks:write', tenants: async request => [...await webhookTenants(request), ...bodyTenants(request)] }
-  }, async (request) => await webhooks.patch(request.params.id, request.body))
+  }, async (request) => await webhooks.patch(request.params.id, request.body, actorOf(request)))
 
   app.delete('/webhooks/:id', {
     schema: { tags, summary: 'Delete a webhook and its deliveries', security, params: WebhookParams, response: { 204: Type.Null(), ...problems(401, 403, 404, 503) } },
     config: write
   }, async (request, reply) => {
-    await webhooks.delete(request.params.id)
+    await webhooks.delete(request.params.id, actorOf(request))
     return await reply.code(204).send(null)
   })
 
@@ -103,7 +104,7 @@ export default async function webhookRoutes (fastify: FastifyInstance) {
     },
     config: write
   }, async (request, reply) => {
-    const rotated = await webhooks.rotateSecret(request.params.id)
+    const rotated = await webhooks.rotateSecret(request.params.id, actorOf(request))
     return await reply.header('cache-control', 'no-store').send(rotated)
   })
 
@@ -111,7 +112,7 @@ export default async function webhookRoutes (fastify: FastifyInstance) {
     schema: { tags, summary: 'Deliver a webhook.test event to this webhook', security, params: WebhookParams, response: { 202: DeliveryViewSchema, ...problems(401, 403, 404, 503) } },
     config: write
   }, async (request, reply) => {
-    const delivery = await webhooks.test(request.params.id)
+    const delivery = await webhooks.test(request.params.id, actorOf(request))
     deliveries.wake()
     return await reply.code(202).send(delivery)
   })
@@ -132,7 +133,7 @@ export default async function webhookRoutes (fastify: FastifyInstance) {
     schema: { tags, summary: 'Attempt a failed delivery again, with the same webhook-id', security, params: DeliveryParams, response: { 202: DeliveryViewSchema, ...problems(401, 403, 404, 409, 503) } },
     config: write
   }, async (request, reply) => {
-    const delivery = await webhooks.retry(request.params.id, request.params.deliveryId)
+    const delivery = await webhooks.retry(request.params.id, request.params.deliveryId, actorOf(request))
     deliveries.wake()
     return await reply.code(202).send(delivery)
   })

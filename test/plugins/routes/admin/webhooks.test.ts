@@ -1,5 +1,6 @@
 // Webhook routes against a real Redis and a real loopback receiver: CRUD, every event type signed, filters, retries.
 import t from 'tap'
+import { createCredential, requestAs } from '../../../helpers/access.js'
 import { build, FakeClock, storeReady, type TestApp } from '../../../helpers/build.js'
 import { startReceiver, type Receiver } from '../../../helpers/webhook-receiver.js'
 
@@ -43,6 +44,33 @@ t.test('create answers the secret once; reads, changes and deletes never show it
   t.equal((await admin('DELETE', `/v1/admin/webhooks/${webhook.id}`)).statusCode, 204)
   t.equal((await admin('GET', `/v1/admin/webhooks/${webhook.id}`)).json().code, 'WEBHOOK_NOT_FOUND')
   t.equal((await admin('DELETE', `/v1/admin/webhooks/${webhook.id}`)).statusCode, 404)
+})
+
+t.test('every webhook action is in the audit log with its actor and the webhook id; a refused one is not', async t => {
+  const { app, admin, clock, receiver } = await setup(t)
+  const ops = await createCredential(app, 'operator')
+  const as = async (method: string, url: string, body?: unknown) => await requestAs(app, ops.token, method, url, body)
+  const created = await as('POST', '/v1/admin/webhooks', { url: receiver.url, events: ['*'] })
+  t.equal(created.statusCode, 201)
+  const { id } = created.json()
+  clock.advance(1)
+  t.equal((await as('PATCH', `/v1/admin/webhooks/${id as string}`, { description: 'ops' })).statusCode, 200)
+  t.equal((await as('PATCH', `/v1/admin/webhooks/${id as string}`, { url: 'ftp://example.com/' })).statusCode, 400, 'refused: not audited')
+  clock.advance(1)
+  t.equal((await as('POST', `/v1/admin/webhooks/${id as string}/rotate-secret`)).statusCode, 200)
+  clock.advance(1)
+  t.equal((await as('POST', `/v1/admin/webhooks/${id as string}/test`)).statusCode, 202)
+  clock.advance(1)
+  t.equal((await as('DELETE', `/v1/admin/webhooks/${id as string}`)).statusCode, 204)
+  const log = (await admin('GET', `/v1/admin/audit?actor=${ops.id}`)).json().items
+  t.same(log.map((e: any) => [e.action, e.actor, e.actorName, e.tenant, e.kid]), [
+    ['webhook.delete', ops.id, 'operator credential', '', id],
+    ['webhook.test', ops.id, 'operator credential', '', id],
+    ['webhook.rotate-secret', ops.id, 'operator credential', '', id],
+    ['webhook.update', ops.id, 'operator credential', '', id],
+    ['webhook.create', ops.id, 'operator credential', '', id]
+  ])
+  t.notOk(JSON.stringify(log).includes('whsec_'), 'no secret in the log')
 })
 
 t.test('bad input is a 400 naming the field', async t => {
@@ -161,11 +189,14 @@ t.test('a failing receiver is retried on WEBHOOK_RETRY_SCHEDULE, then failed; a 
   receiver.answer = () => 200
   const retried = await admin('POST', `/v1/admin/webhooks/${id as string}/deliveries/${test.id as string}/retry`)
   t.equal(retried.statusCode, 202)
+  t.match((await admin('GET', '/v1/admin/audit?limit=1')).json().items[0], { action: 'webhook.delivery-retry', actor: 'root', tenant: '', kid: id })
   await app.tokenmint.deliveries.tick()
   t.equal(receiver.received.length, 4)
   t.same(new Set(receiver.received.map(d => d.headers['webhook-id'])), new Set([test.id]), 'the same webhook-id on every attempt')
   t.match((await admin('GET', `/v1/admin/webhooks/${id as string}/deliveries`)).json().items[0], { status: 'delivered', attempts: 4, lastStatus: 200, lastError: null })
-  t.equal((await admin('POST', `/v1/admin/webhooks/${id as string}/deliveries/${test.id as string}/retry`)).statusCode, 409, 'only a failed one')
+  const again = await admin('POST', `/v1/admin/webhooks/${id as string}/deliveries/${test.id as string}/retry`)
+  t.equal(again.statusCode, 409, 'only a failed one')
+  t.match(again.json().detail, /only a failed delivery/)
   t.equal((await admin('POST', `/v1/admin/webhooks/${id as string}/deliveries/msg_nope/retry`)).statusCode, 404)
 })
 
