@@ -2,13 +2,14 @@
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { formatSummary, summarizeProfile, type CpuProfile } from './lib/cpu-profile.js'
+import { JWKS_VERIFIERS } from './lib/cases.js'
 import { measure, type LoadRequest } from './lib/load.js'
 import { killAllSync, stopAll } from './lib/processes.js'
 import { startRedis } from './lib/redis-server.js'
 import { RESULTS_DIR } from './lib/report.js'
 import { buildTokenmint, createTenant, createTenants, ISSUE_BODY, issueHeaders, issueVariants, newSettings, ROOT, sanityCheck, startTokenmint, type BenchAlg } from './lib/tokenmint.js'
 
-const USAGE = 'usage: npx tsx bench/profile.ts [--alg HS256|RS256|ES256|EdDSA] [--tenants N (HS256 only: a random one of N tenants per request)] [--jwks (GET the tenant\'s JWKS instead of issuing; an asymmetric --alg, RS256 by default)] [--duration S (15)] [--connections C (50)] [--top N (25)] [--no-build]'
+const USAGE = 'usage: npx tsx bench/profile.ts [--alg HS256|RS256|ES256|EdDSA] [--tenants N (HS256 only: a random one of N tenants per request)] [--jwks (GET the tenant\'s JWKS instead of issuing; an asymmetric --alg, RS256 by default)] [--verifiers N (JWKS: N distinct User-Agents, as npm run bench; 1000)] [--duration S (15)] [--connections C (50)] [--top N (25)] [--no-build]'
 const ALGS: BenchAlg[] = ['HS256', 'RS256', 'ES256', 'EdDSA']
 
 const log = (line: string): void => { process.stdout.write(`${line}\n`) }
@@ -22,6 +23,7 @@ async function main (): Promise<number> {
       connections: { type: 'string', default: '50' },
       top: { type: 'string', default: '25' },
       tenants: { type: 'string', default: '1' },
+      verifiers: { type: 'string', default: String(JWKS_VERIFIERS) },
       jwks: { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
@@ -32,7 +34,8 @@ async function main (): Promise<number> {
   const connections = Number(values.connections)
   const top = Number(values.top)
   const tenantCount = Number(values.tenants)
-  if (![durationS, connections, top, tenantCount].every(n => Number.isFinite(n) && n > 0)) throw new Error(USAGE)
+  const verifierCount = Number(values.verifiers)
+  if (![durationS, connections, top, tenantCount, verifierCount].every(n => Number.isFinite(n) && n > 0)) throw new Error(USAGE)
   const jwks = values.jwks === true
   const algName = jwks && values.alg === 'HS256' ? 'RS256' : values.alg
   const alg = ALGS.find(a => a.toLowerCase() === algName?.toLowerCase())
@@ -52,8 +55,9 @@ async function main (): Promise<number> {
   const problem = await sanityCheck(tokenmint.baseUrl, tenant)
   if (problem !== undefined) throw new Error(problem)
 
+  const jwksPath = `/v1/tenants/${tenant.id}/jwks.json`
   const request: LoadRequest = jwks
-    ? { method: 'GET', path: `/v1/tenants/${tenant.id}/jwks.json` }
+    ? { method: 'GET', path: jwksPath, variants: Array.from({ length: verifierCount }, (_, i) => ({ path: jwksPath, headers: { 'user-agent': `bench-verifier/${i}` } })) }
     : { method: 'POST', path: `/v1/tenants/${tenant.id}/tokens`, headers: issueHeaders(tenant.apiKey), body: ISSUE_BODY }
   if (tenantCount > 1) {
     log(`creating ${tenantCount} tenants...`)
@@ -61,7 +65,7 @@ async function main (): Promise<number> {
     if (bulk.tenants.length !== tenantCount) throw new Error(`created ${bulk.tenants.length} of ${tenantCount} tenants: ${bulk.firstError ?? ''}`)
     request.variants = issueVariants(bulk.tenants)
   }
-  const what = `${jwks ? `JWKS GET (${alg} tenant)` : `${alg} issuance`}${tenantCount > 1 ? ` across ${tenantCount} tenants` : ''}`
+  const what = `${jwks ? `JWKS GET (${alg} tenant, ${verifierCount} verifiers)` : `${alg} issuance`}${tenantCount > 1 ? ` across ${tenantCount} tenants` : ''}`
   log(`profiling tokenmint (pid ${tokenmint.child.pid}) under ${what} for ${durationS} s at -c ${connections}...`)
   await measure(tokenmint.port, tokenmint.child.pid, request, { connections, durationS: tenantCount > 1 ? 5 : 2, warmupS: 0 })
   const nowUs = (): number => Number(process.hrtime.bigint() / 1000n)
