@@ -129,7 +129,7 @@ export default fp(async function services (app: FastifyInstance, options: Servic
     onFlushed: counts => metrics.verifiersKept(counts),
     onFlushError: (err, fetches) => {
       metrics.verifierFlushFailed()
-      app.log.warn({ err, fetches }, 'recording verifier fetches failed; these fetches are not counted')
+      app.log.warn({ err, fetches }, 'recording verifier fetches failed; they are kept in memory and written with the next flush')
     }
   })
   const gate = new ActivationGate({

@@ -56,9 +56,10 @@ export default async function jwksRoutes (app: FastifyInstance) {
   }
 
   function writeJwks (runtime: TenantRuntime, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    const document = runtime.jwks(clock())
+    const now = clock()
+    const document = runtime.jwks(now)
     // A 304 names this same document: its ETag is the one compared below.
-    verifiers.fetched(runtime.tenant.id, request.ip, request.headers['user-agent'], document)
+    verifiers.fetched(runtime.tenant.id, request.ip, request.headers['user-agent'], now, document)
     const jwks = prepare(document)
     reply.header('cache-control', runtime.jwksCacheControl())
     const ifNoneMatch = request.headers['if-none-match']
@@ -88,7 +89,7 @@ export default async function jwksRoutes (app: FastifyInstance) {
     }
   }, async (request, reply) => {
     const runtime = await runtimeFor(request)
-    verifiers.fetched(runtime.tenant.id, request.ip, request.headers['user-agent'])
+    verifiers.fetched(runtime.tenant.id, request.ip, request.headers['user-agent'], clock())
     reply.header('cache-control', `public, max-age=${runtime.jwksCaching().maxAge}`).header('access-control-allow-origin', '*')
     return runtime.discovery(config.publicUrl)
   })
