@@ -468,7 +468,8 @@ t.test('an operator sees webhooks and their deliveries, sends a test event and r
 
   receiver.answer = () => 204
   await failed.getByRole('button', { name: 'Retry' }).click()
-  await card.locator('tr[data-status="pending"]').waitFor()
+  // The retried delivery is pending only until the worker, woken by the retry, attempts it: the answer says so.
+  await page.locator('#messages').getByText(/will be attempted again/).waitFor()
   await app.tokenmint.deliveries.tick()
   await card.getByRole('button', { name: 'Refresh' }).click()
   const delivered = card.locator('tr[data-status="delivered"]')
