@@ -75,6 +75,9 @@ export default async function dashboardRoutes (app: FastifyInstance, options: Da
   app.get('/admin', page, async (_request, reply) => await reply.type(index.type).send(index.body))
   app.get('/admin/', page, async (_request, reply) => await reply.type(index.type).send(index.body))
   app.get('/admin/profiles.json', page, async (_request, reply) => await reply.type('application/json; charset=utf-8').send(profiles))
+  // What the sign-in page offers: the single sign-on link when an identity provider is configured.
+  const signIn = JSON.stringify({ sso: app.tokenmint.config.operatorOidc !== undefined })
+  app.get('/admin/sign-in.json', page, async (_request, reply) => await reply.type('application/json; charset=utf-8').send(signIn))
   app.get<{ Params: { file: string } }>('/admin/:file', page, async (request, reply) => {
     const asset = assets.get(request.params.file)
     if (asset === undefined) throw new TokenmintError('NOT_FOUND', `no dashboard file ${request.params.file}`)

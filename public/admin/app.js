@@ -201,6 +201,12 @@ $('tenant-search').addEventListener('input', renderList)
 $('tenant-more').addEventListener('click', loadMore)
 $('new-tenant').addEventListener('click', newTenant)
 
+// Single sign-on is offered when the server has an identity provider (OPERATOR_OIDC_*).
+fetch('/admin/sign-in.json', { cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' })
+  .then(async res => res.ok ? await res.json() : { sso: false })
+  .then(({ sso }) => { $('signin-sso').hidden = sso !== true })
+  .catch(() => {})
+
 // A reload keeps the session (its cookie): ask the server who it is and for its CSRF token again.
 api.currentSession().then(enter).catch(() => {
   signOut()

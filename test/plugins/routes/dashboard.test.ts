@@ -63,6 +63,15 @@ t.test('/admin/profiles.json describes the registry\'s profiles for the form', a
   t.same(profiles, JSON.parse(JSON.stringify(describeProfiles())))
 })
 
+t.test('/admin/sign-in.json offers single sign-on only with an identity provider configured', async t => {
+  const { app } = await build(t)
+  const res = await app.inject('/admin/sign-in.json')
+  t.equal(res.statusCode, 200)
+  t.same(res.json(), { sso: false })
+  const withSso = await build(t, { env: { OPERATOR_OIDC_ISSUER: 'https://idp.example.com', OPERATOR_OIDC_CLIENT_ID: 'tokenmint', OPERATOR_OIDC_CLIENT_SECRET: 'a-client-secret-of-some-length-0123', OPERATOR_OIDC_ROLES: 'ops=admin' } })
+  t.same((await withSso.app.inject('/admin/sign-in.json')).json(), { sso: true })
+})
+
 t.test('the dashboard code never writes server data as HTML and loads nothing from elsewhere', async t => {
   const files = (await readdir(PUBLIC)).filter(name => /\.(js|css|html)$/.test(name))
   t.ok(files.includes('app.js') && files.includes('index.html'))

@@ -55,14 +55,17 @@ t.test('single sign-on: groups map to roles; a refused user, a tampered state an
   t.teardown(async () => { await browser.close() })
 
   /**
-   * A fresh browser context at the provider's sign-in page, the form then sent as `user` through the context's own
+   * A fresh browser context at the provider's sign-in page (reached through the dashboard's link), the form then sent as `user` through the context's own
    * request client (same cookies), following the provider's redirects up to the callback, which is returned unvisited.
    */
   async function toCallback (user: string): Promise<{ context: BrowserContext, page: Page, callback: string }> {
     const context = await browser.newContext()
     context.setDefaultTimeout(8000)
     const page = await context.newPage()
-    await page.goto(`${url}/admin/login/oidc`)
+    // The dashboard's sign-in page offers single sign-on when an identity provider is configured.
+    await page.goto(`${url}/admin/`)
+    await page.locator('#signin-sso-link').click()
+    await page.waitForURL(address => address.href.startsWith(issuer))
     const action = await page.locator('form').first().getAttribute('action')
     let res = await context.request.post(String(action), { form: { prompt: 'login', login: user, password: 'any' }, maxRedirects: 0 })
     for (let hop = 0; hop < 5; hop++) {
