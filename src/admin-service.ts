@@ -31,6 +31,14 @@ export interface Actor {
   ip: string
 }
 
+/** The audit entry of an action by `who` at `at` (tenant '' for actions on no tenant: credentials, webhooks). */
+export function auditEntry (who: Actor, at: number, action: string, tenant: string, kid?: string): AuditEntry {
+  const entry: AuditEntry = { at, actor: who.actor, action, tenant, ip: who.ip }
+  if (who.actorName !== undefined) entry.actorName = who.actorName
+  if (kid !== undefined) entry.kid = kid
+  return entry
+}
+
 export interface AdminServiceOptions {
   store: Store
   sealer: Sealer
@@ -68,10 +76,7 @@ export class AdminService {
   }
 
   private audit (who: Actor, action: string, tenant: string, kid?: string): AuditEntry {
-    const entry: AuditEntry = { at: this.clock(), actor: who.actor, action, tenant, ip: who.ip }
-    if (who.actorName !== undefined) entry.actorName = who.actorName
-    if (kid !== undefined) entry.kid = kid
-    return entry
+    return auditEntry(who, this.clock(), action, tenant, kid)
   }
 
   /** An event of an operator action: its tenant, the actor and `data`; appended by the store in the write itself. */

@@ -1,6 +1,6 @@
 // Operator actions on webhooks: URL checks, sealed secrets shown once, test events, deliveries and their retry.
 import { randomBytes } from 'node:crypto'
-import type { Actor } from './admin-service.js'
+import { auditEntry, type Actor } from './admin-service.js'
 import type { Sealer } from './crypto/envelope.js'
 import { TokenmintError } from './errors.js'
 import type { DeliveryList, DeliveryQuery, DeliveryView, WebhookCreate, WebhookCreated, WebhookPatch, WebhookView } from './schemas/webhooks.js'
@@ -85,9 +85,7 @@ export class WebhookService {
 
   /** Webhook entries belong to no tenant (tenant ''); their `kid` is the webhook's id. */
   private audit (who: Actor, action: string, id: string): AuditEntry {
-    const entry: AuditEntry = { at: this.clock(), actor: who.actor, action, tenant: '', kid: id, ip: who.ip }
-    if (who.actorName !== undefined) entry.actorName = who.actorName
-    return entry
+    return auditEntry(who, this.clock(), action, '', id)
   }
 
   /** Sealed like key material, bound to the webhook: a blob moved to another webhook does not open. */

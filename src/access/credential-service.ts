@@ -1,5 +1,5 @@
 // Operator actions on scoped credentials: create (the token shown once), list, delete; each one atomic store write with its audit entry.
-import type { Actor } from '../admin-service.js'
+import { auditEntry, type Actor } from '../admin-service.js'
 import { invalid } from '../errors.js'
 import type { CredentialCreate, CredentialCreated, CredentialView } from '../schemas/access.js'
 import type { Store } from '../store/store.js'
@@ -25,10 +25,8 @@ export class CredentialService {
   constructor (private readonly store: Store, private readonly clock: Clock) {}
 
   /** Access-control entries belong to no tenant (tenant ''); their `kid` is the credential's id. */
-  private audit (who: Actor, action: string): AuditEntry {
-    const entry: AuditEntry = { at: this.clock(), actor: who.actor, action, tenant: '', ip: who.ip }
-    if (who.actorName !== undefined) entry.actorName = who.actorName
-    return entry
+  private audit (who: Actor, action: string, id: string): AuditEntry {
+    return auditEntry(who, this.clock(), action, '', id)
   }
 
   async create (input: CredentialCreate, who: Actor): Promise<CredentialCreated> {
@@ -43,7 +41,7 @@ export class CredentialService {
     const expiresAt = input.expiresAt === undefined ? null : parseTime(input.expiresAt, '/expiresAt')
     if (expiresAt !== null && expiresAt <= now) throw invalid('/expiresAt', 'must be in the future')
     const { record, token } = createCredential({ name: input.name, role: input.role, tenants, expiresAt }, now)
-    await this.store.putCredential(record, { ...this.audit(who, 'credential.create'), kid: record.id })
+    await this.store.putCredential(record, this.audit(who, 'credential.create', record.id))
     const { lastUsedAt: _never, ...view } = credentialView({ ...record, lastUsedAt: null })
     return { ...view, token }
   }
@@ -53,6 +51,6 @@ export class CredentialService {
   }
 
   async delete (id: string, who: Actor): Promise<void> {
-    await this.store.deleteCredential(id, { ...this.audit(who, 'credential.delete'), kid: id })
+    await this.store.deleteCredential(id, this.audit(who, 'credential.delete', id))
   }
 }
