@@ -17,8 +17,6 @@ export interface RedisEventStoreOptions {
   prefix: string
   /** Maps client failures to TokenmintError (the RedisStore's mapping). */
   guarded: <T>(operation: Promise<T>) => Promise<T>
-  /** Runs an admin write as the RedisStore runs its writes, replication included. */
-  durable: (command: string, args: Array<string | number>) => Promise<unknown>
   /** Runs a webhook write script with its audit entry on the keys of tenant '' (see redis-scripts.ts). */
   audited: (script: WebhookScript, audit: AuditEntry, args: string[]) => Promise<unknown>
   /** The webhooks hash, in the slot of tenant '' so a webhook write and its audit entry are one step. */
@@ -52,7 +50,6 @@ export class RedisEventStore implements EventStore {
   private readonly redis: RedisClient
   private readonly prefix: string
   private readonly guarded: RedisEventStoreOptions['guarded']
-  private readonly durable: RedisEventStoreOptions['durable']
   private readonly audited: RedisEventStoreOptions['audited']
   private readonly webhooks: string
   /** Where the next read of the outbox index starts. */
@@ -62,7 +59,6 @@ export class RedisEventStore implements EventStore {
     this.redis = options.client
     this.prefix = options.prefix
     this.guarded = options.guarded
-    this.durable = options.durable
     this.audited = options.audited
     this.webhooks = options.webhooksKey
     for (const [name, lua] of Object.entries(EVENT_SCRIPTS)) this.redis.defineCommand(name, { lua })

@@ -8,7 +8,6 @@ import { whenReady, type RedisClient } from './redis-client.js'
 import { RedisRateCounter } from './redis-rate-counter.js'
 import type { RateCount, RateCounter, RateCounterOptions } from './rate-counter.js'
 import { SCRIPTS, type ScriptName } from './redis-scripts.js'
-import { EVENT_SCRIPTS, type EventScriptName } from './redis-event-scripts.js'
 import { RedisEventStore } from './redis-event-store.js'
 import type { OutboxEvent } from '../webhooks/events.js'
 import { replicatedCall, type RedisArgument, type ReplicationOptions } from './replicated-write.js'
@@ -130,7 +129,7 @@ async function quit (client: RedisClient): Promise<void> {
 
 type ScriptCommand = (...args: Array<string | number>) => Promise<unknown>
 /** What durable() runs: a write script, or one of these write commands. */
-type DurableCommand = ScriptName | EventScriptName | 'zadd' | 'zrem' | 'sadd' | 'xadd' | 'hsetnx' | 'hdel' | 'set'
+type DurableCommand = ScriptName | 'zadd' | 'zrem' | 'set'
 
 /**
  * Built with `new RedisStore({ client, subscriber, prefix })` from two clients made by createRedisClient.
@@ -181,7 +180,6 @@ export class RedisStore implements Store {
       client: this.redis,
       prefix: this.prefix,
       guarded,
-      durable: async (command, args) => await this.durable(command as DurableCommand, args),
       audited: async (script, audit, args) => await this.accessWrite(script, audit, args, [this.accessKey('webhooks')]),
       webhooksKey: this.accessKey('webhooks')
     })
@@ -648,7 +646,7 @@ export class RedisStore implements Store {
       const command = (this.redis as unknown as Record<typeof name, ScriptCommand>)[name]
       return await guarded(command.apply(this.redis, args))
     }
-    const lua: string | undefined = name in SCRIPTS ? SCRIPTS[name as ScriptName] : name in EVENT_SCRIPTS ? EVENT_SCRIPTS[name as EventScriptName] : undefined
+    const lua: string | undefined = name in SCRIPTS ? SCRIPTS[name as ScriptName] : undefined
     const [command, commandArgs] = lua !== undefined ? ['EVAL', [lua, ...args]] : [name, args]
     return await guarded(replicatedCall(this.redis, command, commandArgs, this.replication))
   }
