@@ -53,7 +53,7 @@ const RETRY_DELIVERY = `
 local json = redis.call('HGET', KEYS[1], ARGV[1])
 if not json then return redis.error_reply('DELIVERY_NOT_FOUND') end
 local r = cjson.decode(json)
-if r.status ~= 'failed' then return redis.error_reply('CONFLICT') end
+if r.status ~= 'failed' then return redis.error_reply('CONFLICT only a failed delivery can be retried') end
 r.status = 'pending'
 r.nextAttemptAt = tonumber(ARGV[2])
 local encoded = cjson.encode(r)

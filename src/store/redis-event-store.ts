@@ -233,12 +233,7 @@ export class RedisEventStore implements EventStore {
 
   async retryDelivery (webhookId: string, id: string, now: number): Promise<DeliveryRecord> {
     const k = this.deliveryKeys(webhookId)
-    try {
-      return parse<DeliveryRecord>(await this.script('tmRetryDelivery', [k.deliveries, k.due], [id, String(now)]) as string)
-    } catch (err) {
-      if (err instanceof TokenmintError && err.code === 'CONFLICT') throw new TokenmintError('CONFLICT', 'only a failed delivery can be retried')
-      throw err
-    }
+    return parse<DeliveryRecord>(await this.script('tmRetryDelivery', [k.deliveries, k.due], [id, String(now)]) as string)
   }
 
   async pendingStats (webhookIds: string[]): Promise<{ depth: number, oldestCreatedAt: number | null }> {

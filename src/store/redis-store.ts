@@ -40,7 +40,7 @@ const DOMAIN_ERRORS: Partial<Record<ErrorCode, string>> = {
 }
 
 /**
- * Maps a client failure to a TokenmintError: domain error replies of the scripts keep their code,
+ * Maps a client failure to a TokenmintError: domain error replies of the scripts keep their code (and message),
  * everything else (connection lost, timeout, offline, cluster down, a failing audit write) is
  * STORE_UNAVAILABLE. The cause keeps only name and message: ioredis attaches the command arguments
  * to its errors, and those hold sealed key material and API key hashes.
@@ -48,10 +48,12 @@ const DOMAIN_ERRORS: Partial<Record<ErrorCode, string>> = {
 function storeError (err: unknown): TokenmintError {
   if (err instanceof TokenmintError) return err
   const message = err instanceof Error ? err.message : String(err)
-  // Redis 7 prefixes a code-less error_reply with "ERR "; the script's word follows.
-  const word = /^(?:ERR )?([A-Z_]+)/.exec(message)?.[1] as ErrorCode | undefined
+  // Redis 7 prefixes a code-less error_reply with "ERR "; the script's word follows, then its own message if it
+  // gives one (a code shared by several scripts, such as CONFLICT), else the code's message here.
+  const reply = /^(?:ERR )?([A-Z_]+)(?: (.+))?$/s.exec(message)
+  const word = reply?.[1] as ErrorCode | undefined
   const domain = word === undefined ? undefined : DOMAIN_ERRORS[word]
-  if (word !== undefined && domain !== undefined) return new TokenmintError(word, domain)
+  if (word !== undefined && domain !== undefined) return new TokenmintError(word, reply?.[2] ?? domain)
   const cause = new Error(message)
   cause.name = err instanceof Error ? err.name : 'Error'
   return storeUnavailable(cause)

@@ -123,7 +123,7 @@ export function eventStoreContract (t: Test, makeStore: () => Promise<StoreFixtu
     const retried = await events.retryDelivery('wh1', 'msg_1', T0 + 200_000)
     t.equal(retried.status, 'pending')
     t.same(await events.pendingStats(['wh1']), { depth: 1, oldestCreatedAt: T0 })
-    await t.rejects(events.retryDelivery('wh1', 'msg_1', T0), { code: 'CONFLICT' }, 'only a failed delivery')
+    await t.rejects(events.retryDelivery('wh1', 'msg_1', T0), { code: 'CONFLICT', message: 'only a failed delivery can be retried' }, 'only a failed delivery, said so (a script error reply carries its own message)')
     await t.rejects(events.retryDelivery('wh1', 'nope', T0), { code: 'DELIVERY_NOT_FOUND' })
     t.equal((await events.claimDeliveries('wh1', T0 + 200_000, 1000, 10))[0].attempts, 4)
   })
