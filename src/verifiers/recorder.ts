@@ -121,14 +121,12 @@ export class VerifierRecorder {
 
   /** Writes the verifiers due (see the class comment), after the flush in progress if any; never rejects. */
   async flushDue (): Promise<void> {
-    const now = this.options.clock()
-    const refreshMs = this.options.refreshMs ?? REFRESH_MS
-    await this.run(entry => entry.writtenAt < 0 || entry.document !== entry.writtenDocument || now - entry.writtenAt >= refreshMs)
+    await this.run(false)
   }
 
   /** Writes every fetch seen before the call, after the flush in progress if any; never rejects. */
   async flush (): Promise<void> {
-    await this.run(() => true)
+    await this.run(true)
   }
 
   /** Stops the timer and writes what is left. */
@@ -138,14 +136,15 @@ export class VerifierRecorder {
     await this.flush()
   }
 
-  private async run (due: (entry: Tracked) => boolean): Promise<void> {
+  private async run (all: boolean): Promise<void> {
     while (this.flushing !== undefined) await this.flushing
     if (this.size === 0) return
-    this.flushing = this.write(due).finally(() => { this.flushing = undefined })
+    this.flushing = this.write(all).finally(() => { this.flushing = undefined })
     await this.flushing
   }
 
-  private async write (due: (entry: Tracked) => boolean): Promise<void> {
+  /** Writes the verifiers with unwritten fetches (`all`, or those due), and forgets those idle since their write. */
+  private async write (all: boolean): Promise<void> {
     const now = this.options.clock()
     const refreshMs = this.options.refreshMs ?? REFRESH_MS
     const fetches: VerifierFetch[] = []
@@ -161,7 +160,8 @@ export class VerifierRecorder {
             }
             continue
           }
-          if (!due(entry)) continue
+          const due = all || entry.writtenAt < 0 || entry.document !== entry.writtenDocument || now - entry.writtenAt >= refreshMs
+          if (!due) continue
           const fetch: VerifierFetch = {
             tenant,
             id: verifierId(entry.ip, entry.userAgent),
