@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { formatSummary, summarizeProfile, type CpuProfile } from './lib/cpu-profile.js'
 import { JWKS_VERIFIERS } from './lib/cases.js'
 import { measure, type LoadRequest } from './lib/load.js'
-import { killAllSync, stopAll } from './lib/processes.js'
+import { runScript } from './lib/processes.js'
 import { startRedis } from './lib/redis-server.js'
 import { RESULTS_DIR } from './lib/report.js'
 import { buildTokenmint, createTenant, createTenants, ISSUE_BODY, issueHeaders, issueVariants, newSettings, ROOT, sanityCheck, startTokenmint, type BenchAlg } from './lib/tokenmint.js'
@@ -90,13 +90,4 @@ async function main (): Promise<number> {
   return 0
 }
 
-process.on('exit', killAllSync)
-process.once('SIGINT', () => { stopAll().finally(() => process.exit(130)) })
-main().then(async code => {
-  await stopAll()
-  process.exitCode = code
-}, async err => {
-  process.stderr.write(`${(err as Error).message}\n`)
-  await stopAll()
-  process.exitCode = 1
-})
+runScript(main)

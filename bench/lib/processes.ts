@@ -97,6 +97,23 @@ export function killAllSync (): void {
   children.clear()
 }
 
+/**
+ * Runs a bench script's `main` (resolving with the exit code): its children are stopped when it ends or fails and
+ * on SIGINT, and killed if the process exits first; an error is printed as its message.
+ */
+export function runScript (main: () => Promise<number>): void {
+  process.on('exit', killAllSync)
+  process.once('SIGINT', () => { stopAll().finally(() => process.exit(130)) })
+  main().then(async code => {
+    await stopAll()
+    process.exitCode = code
+  }, async err => {
+    process.stderr.write(`${(err as Error).message}\n`)
+    await stopAll()
+    process.exitCode = 1
+  })
+}
+
 /** A free TCP port on 127.0.0.1 (bound, read, released). */
 export function freePort (): Promise<number> {
   return new Promise((resolve, reject) => {
