@@ -20,7 +20,8 @@ function notModified (ifNoneMatch: string, etag: string): boolean {
 
 /**
  * One JWKS document ready to send: its text, its ETag, and the headers of its 200 and its 304 (no body, no type).
- * The body stays a string: Node then writes head and body in one write, where a Buffer would take a writev.
+ * The body stays a string: Node then joins head and body into one chunk of the socket write, where a Buffer body
+ * would be a chunk of its own.
  */
 interface PreparedJwks {
   etag: string
