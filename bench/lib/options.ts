@@ -35,7 +35,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --quick               --duration 3 --runs 1 (explicit --duration/--runs still win)
   --connections C       autocannon connections (default 50)
   --warmup S            warm-up before each measurement of run 1 (default 1; later runs none)
-  --budget S            bound on the whole run in seconds (default 480); stops cleanly with what was measured
+  --budget S            bound on the whole run in seconds (default 600); stops cleanly with what was measured
   --tenants N           tenants in the many-tenants case (default 10000)
   --setup-concurrency N concurrent admin requests while creating tenants (default 64)
   --startup-samples N   tokenmint starts timed for start-up-to-ready (default 3)
@@ -102,7 +102,7 @@ export function parseOptions (argv: string[]): BenchOptions | 'help' {
     baselinesOnly,
     connections: positiveNumber('connections', values.connections, 50, true),
     warmupS: values.warmup === '0' ? 0 : positiveNumber('warmup', values.warmup, 1, false),
-    budgetS: positiveNumber('budget', values.budget, 480, false),
+    budgetS: positiveNumber('budget', values.budget, 600, false),
     tenants: positiveNumber('tenants', values.tenants, 10_000, true),
     setupConcurrency: positiveNumber('setup-concurrency', values['setup-concurrency'], 64, true),
     startupSamples: positiveNumber('startup-samples', values['startup-samples'], 3, true),
