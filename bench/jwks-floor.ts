@@ -4,12 +4,12 @@
 import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { startBaseline } from './lib/baselines.js'
-import { JWKS_VERIFIERS } from './lib/cases.js'
+import { verifierRequests } from './lib/cases.js'
 import { measure, type LoadRequest } from './lib/load.js'
 import { runScript, spawnTracked, waitForLine } from './lib/processes.js'
 import { startRedis } from './lib/redis-server.js'
 import { median } from './lib/stats.js'
-import { buildTokenmint, createTenant, ISSUE_BODY, issueHeaders, newSettings, ROOT, startTokenmint } from './lib/tokenmint.js'
+import { buildTokenmint, createTenant, ISSUE_BODY, issueHeaders, issueRequest, newSettings, ROOT, startTokenmint } from './lib/tokenmint.js'
 
 const USAGE = 'usage: npx tsx bench/jwks-floor.ts [--rounds N (8)] [--duration S (2)] [--warm S (8: other traffic per server between the two phases)] [--pin (servers on CPU 1, this load generator on CPU 0, with taskset)] [--no-build]'
 /** tokenmint sets these on a JWKS answer; Node adds content-length, date and the keep-alive pair itself. */
@@ -17,18 +17,16 @@ const RECORDED_HEADERS = ['cache-control', 'etag', 'access-control-allow-origin'
 
 const log = (line: string): void => { process.stdout.write(`${line}\n`) }
 
+/** Every server also has this route; it and `issuance` are the other traffic between the two phases. */
+const HEALTH: LoadRequest = { method: 'GET', path: '/healthz' }
+
 interface Server {
   name: string
   port: number
   pid: number
   jwks: LoadRequest
-  /** What the server answers between the phases: its issuance-like POST and its health route. */
-  other: LoadRequest[]
-}
-
-/** The JWKS case of `npm run bench`: one path, a User-Agent per verifier. */
-function verifierRequests (path: string): LoadRequest {
-  return { method: 'GET', path, variants: Array.from({ length: JWKS_VERIFIERS }, (_, i) => ({ path, headers: { 'user-agent': `bench-verifier/${i}` } })) }
+  /** Its issuance (tokenmint) or issuance-like POST (the bare routes). */
+  issuance: LoadRequest
 }
 
 async function startRoute (name: string, response: { body: string, headers: Record<string, string> }, logger: boolean): Promise<Server> {
@@ -37,8 +35,8 @@ async function startRoute (name: string, response: { body: string, headers: Reco
     env: { ...process.env, NODE_ENV: 'production', JWKS_RESPONSE: JSON.stringify(response) }
   })
   const port = Number((await waitForLine(child, /listening (\d+)/, 30_000))[1])
-  const post: LoadRequest = { method: 'POST', path: '/t', headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: ISSUE_BODY }
-  return { name, port, pid: child.pid, jwks: verifierRequests('/'), other: [post, { method: 'GET', path: '/healthz' }] }
+  const issuance: LoadRequest = { method: 'POST', path: '/t', headers: issueHeaders('bench'), body: ISSUE_BODY }
+  return { name, port, pid: child.pid, jwks: verifierRequests('/'), issuance }
 }
 
 function pin (pid: number, cpu: number): void {
@@ -83,7 +81,7 @@ async function main (): Promise<number> {
       port: tokenmint.port,
       pid: tokenmint.child.pid,
       jwks: verifierRequests(jwksPath),
-      other: [{ method: 'POST', path: `/v1/tenants/${hs.id}/tokens`, headers: issueHeaders(hs.apiKey), body: ISSUE_BODY }, { method: 'GET', path: '/healthz' }]
+      issuance: issueRequest(hs)
     },
     await startRoute('fastify route, same answer, logger at warn', response, true),
     await startRoute('fastify route, same answer, no logger', response, false)
@@ -116,8 +114,8 @@ async function main (): Promise<number> {
   const fresh = await phase('fresh')
   log(`other traffic: ${warmS} s of issuance and ${Math.ceil(warmS / 2)} s of /healthz on each server...`)
   for (const server of servers) {
-    await rate(server.port, server.pid, server.other[0], warmS)
-    await rate(server.port, server.pid, server.other[1], Math.ceil(warmS / 2))
+    await rate(server.port, server.pid, server.issuance, warmS)
+    await rate(server.port, server.pid, HEALTH, Math.ceil(warmS / 2))
   }
   const after = await phase('after')
 

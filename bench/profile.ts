@@ -2,12 +2,12 @@
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { formatSummary, summarizeProfile, type CpuProfile } from './lib/cpu-profile.js'
-import { JWKS_VERIFIERS } from './lib/cases.js'
+import { JWKS_VERIFIERS, verifierRequests } from './lib/cases.js'
 import { measure, type LoadRequest } from './lib/load.js'
 import { runScript } from './lib/processes.js'
 import { startRedis } from './lib/redis-server.js'
 import { RESULTS_DIR } from './lib/report.js'
-import { buildTokenmint, createTenant, createTenants, ISSUE_BODY, issueHeaders, issueVariants, newSettings, ROOT, sanityCheck, startTokenmint, type BenchAlg } from './lib/tokenmint.js'
+import { buildTokenmint, createTenant, createTenants, issueRequest, issueVariants, newSettings, ROOT, sanityCheck, startTokenmint, type BenchAlg } from './lib/tokenmint.js'
 
 const USAGE = 'usage: npx tsx bench/profile.ts [--alg HS256|RS256|ES256|EdDSA] [--tenants N (HS256 only: a random one of N tenants per request)] [--jwks (GET the tenant\'s JWKS instead of issuing; an asymmetric --alg, RS256 by default)] [--verifiers N (JWKS: N distinct User-Agents, as npm run bench; 1000)] [--duration S (15)] [--connections C (50)] [--top N (25)] [--no-build]'
 const ALGS: BenchAlg[] = ['HS256', 'RS256', 'ES256', 'EdDSA']
@@ -55,10 +55,7 @@ async function main (): Promise<number> {
   const problem = await sanityCheck(tokenmint.baseUrl, tenant)
   if (problem !== undefined) throw new Error(problem)
 
-  const jwksPath = `/v1/tenants/${tenant.id}/jwks.json`
-  const request: LoadRequest = jwks
-    ? { method: 'GET', path: jwksPath, variants: Array.from({ length: verifierCount }, (_, i) => ({ path: jwksPath, headers: { 'user-agent': `bench-verifier/${i}` } })) }
-    : { method: 'POST', path: `/v1/tenants/${tenant.id}/tokens`, headers: issueHeaders(tenant.apiKey), body: ISSUE_BODY }
+  const request: LoadRequest = jwks ? verifierRequests(`/v1/tenants/${tenant.id}/jwks.json`, verifierCount) : issueRequest(tenant)
   if (tenantCount > 1) {
     log(`creating ${tenantCount} tenants...`)
     const bulk = await createTenants(tokenmint.baseUrl, tokenmint.adminToken, 'bench-m-', tenantCount, 64, () => false)

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { measure, type LoadRequest, type Measurement } from './lib/load.js'
 import { median } from './lib/stats.js'
 import { startRedis } from './lib/redis-server.js'
-import { buildTokenmint, call, ISSUE_BODY, issueHeaders, newSettings, startTokenmint } from './lib/tokenmint.js'
+import { buildTokenmint, call, issueRequest, newSettings, startTokenmint } from './lib/tokenmint.js'
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '10' }, runs: { type: 'string', default: '3' }, backlog: { type: 'string', default: '10000' }, events: { type: 'string', default: '3000' }, 'no-build': { type: 'boolean', default: false } } })
 const durationS = Number(values.duration)
@@ -60,7 +60,7 @@ async function main (): Promise<void> {
       }
       await admin('POST', '/v1/admin/tenants', { id: 'bench-hs', name: 'bench', profile: 'smooch', rateLimit: { max: 1e9, timeWindow: 60_000 } })
       const { apiKey } = await admin('POST', '/v1/admin/tenants/bench-hs/api-keys', { name: 'bench' })
-      return { admin, request: { method: 'POST', path: '/v1/tenants/bench-hs/tokens', headers: issueHeaders(apiKey), body: ISSUE_BODY } }
+      return { admin, request: issueRequest({ id: 'bench-hs', apiKey }) }
     }
     const plainSide = await setUp(plain)
     const { admin, request } = await setUp(tm)

@@ -1,6 +1,6 @@
 // What the bench measures: baseline servers, load targets (tokenmint and baselines), cases grouping them, and the targets they must meet.
 import type { LoadRequest } from './load.js'
-import { ISSUE_BODY, issueHeaders, issueVariants, type BenchAlg, type BenchTenant } from './tokenmint.js'
+import { ISSUE_BODY, issueRequest, issueVariants, type BenchAlg, type BenchTenant } from './tokenmint.js'
 
 export type BaselineId = 'hello' | 'ceiling-hs256' | 'express-hs256' | 'express-rs256' | 'async-rs256' | 'async-es256' | 'async-eddsa'
 export type ServerId = 'tokenmint' | BaselineId
@@ -52,10 +52,7 @@ function tenantOf (ctx: TargetContext, alg: BenchAlg): BenchTenant {
   return tenant
 }
 
-const tokenmintIssue = (alg: BenchAlg) => (ctx: TargetContext): LoadRequest => {
-  const tenant = tenantOf(ctx, alg)
-  return { method: 'POST', path: `/v1/tenants/${tenant.id}/tokens`, headers: issueHeaders(tenant.apiKey), body: ISSUE_BODY }
-}
+const tokenmintIssue = (alg: BenchAlg) => (ctx: TargetContext): LoadRequest => issueRequest(tenantOf(ctx, alg))
 
 function randomTenantRequest (ctx: TargetContext): LoadRequest {
   const variants = issueVariants(ctx.many)
@@ -66,11 +63,12 @@ function randomTenantRequest (ctx: TargetContext): LoadRequest {
 /** Distinct User-Agents of the JWKS case: the fetches are recorded (always on) for this many verifiers. */
 export const JWKS_VERIFIERS = 1000
 
-function jwksRequest (ctx: TargetContext): LoadRequest {
-  const path = `/v1/tenants/${tenantOf(ctx, 'RS256').id}/jwks.json`
-  const variants = Array.from({ length: JWKS_VERIFIERS }, (_, i) => ({ path, headers: { 'user-agent': `bench-verifier/${i}` } }))
-  return { method: 'GET', path, variants }
+/** GETs of `path` by `verifiers` distinct User-Agents, one at random per request. */
+export function verifierRequests (path: string, verifiers = JWKS_VERIFIERS): LoadRequest {
+  return { method: 'GET', path, variants: Array.from({ length: verifiers }, (_, i) => ({ path, headers: { 'user-agent': `bench-verifier/${i}` } })) }
 }
+
+const jwksRequest = (ctx: TargetContext): LoadRequest => verifierRequests(`/v1/tenants/${tenantOf(ctx, 'RS256').id}/jwks.json`)
 
 /** GET /v1/admin/tenants/<HS256 tenant> with one of the admin case's credentials. */
 const adminRead = (which: 'rootToken' | 'scopedToken') => (ctx: TargetContext): LoadRequest => {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createVerifier } from 'fast-jwt'
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose'
+import type { LoadRequest } from './load.js'
 import { freePort, spawnTracked, type Child } from './processes.js'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -227,6 +228,11 @@ export const ISSUE_BODY = JSON.stringify({ userId: 'u1' })
 
 export function issueHeaders (apiKey: string): Record<string, string> {
   return { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }
+}
+
+/** One tenant's issuance request: its path and API key, the bench body. */
+export function issueRequest (tenant: { id: string, apiKey: string }): LoadRequest {
+  return { method: 'POST', path: `/v1/tenants/${tenant.id}/tokens`, headers: issueHeaders(tenant.apiKey), body: ISSUE_BODY }
 }
 
 /** The issuance request of each tenant (its path and API key), for a load that picks one at random per request. */
